@@ -24,6 +24,8 @@ NODES := 0 1 2 3
 all: module programs
 
 module:
+	@test -d "$(KDIR)" || { echo "no kernel build tree at $(KDIR):" \
+		"install linux-headers-$$(uname -r) or pass KDIR=/path/to/build" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 programs: $(PROGRAMS)
