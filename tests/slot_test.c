@@ -513,6 +513,41 @@ TEST(ioctl_switch_channel_on_same_fd)
 	EXPECT_READ(fd, "on channel b", 12);
 }
 
+/*
+ * The tests named ext_* check choices of ours that the contract leaves open
+ * (README, "Choices where the contract is silent"), not the contract itself.
+ */
+TEST(ext_ioctl_id_above_32_bits_einval_keeps_channel)
+{
+	static const char msg[] = "channel 3";
+	int fd;
+
+	if (sizeof(unsigned long) < 8)
+		SKIP("unsigned long has 32 bits here: no id above 2^32-1 to pass");
+	fd = OPEN_SLOT(0);
+	SET_CHANNEL(fd, 3);
+	WRITE_MSG(fd, msg, sizeof(msg) - 1);
+	/* 2^32 + 3 must not alias channel 3, nor 2^32 channel 0. */
+	EXPECT_ERRNO(ioctl(fd, g_ioctl, (unsigned long)((1ULL << 32) + 3)), EINVAL);
+	EXPECT_ERRNO(ioctl(fd, g_ioctl, (unsigned long)(1ULL << 32)), EINVAL);
+	EXPECT_ERRNO(ioctl(fd, g_ioctl, ~0UL), EINVAL);
+	EXPECT_READ(fd, msg, sizeof(msg) - 1);
+}
+
+TEST(ext_slot_not_seekable_espipe)
+{
+	static const char msg[] = "no offsets";
+	unsigned char buf[MAX_LEN];
+	int fd = OPEN_SLOT(0);
+
+	SET_CHANNEL(fd, fresh_channel());
+	WRITE_MSG(fd, msg, sizeof(msg) - 1);
+	EXPECT_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
+	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), 0), ESPIPE);
+	EXPECT_ERRNO(pwrite(fd, msg, sizeof(msg) - 1, 0), ESPIPE);
+	EXPECT_READ(fd, msg, sizeof(msg) - 1);
+}
+
 /* ---- write ------------------------------------------------------------ */
 
 TEST(write_no_channel_einval)
