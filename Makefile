@@ -15,7 +15,7 @@ else
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= cc
 CFLAGS ?= -O2
-CFLAGS += -Wall -Wextra -std=c11
+WARNINGS := -Wall -Wextra -std=c11
 PROGRAMS := message_sender message_reader
 NODES := 0 1 2 3
 
@@ -31,14 +31,14 @@ module:
 programs: $(PROGRAMS)
 
 message_sender message_reader: %: %.c message_slot.h
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(LDFLAGS) -o $@ $<
 
 # Without KDIR's build tree (as on a machine with no headers for the running
 # kernel) remove kbuild's outputs directly instead of failing.
 clean:
 	rm -f $(PROGRAMS)
 	if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; else \
-		rm -rf *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers .tmp_versions; fi
+		rm -rf *.o .*.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers .tmp_versions; fi
 	rm -rf build
 
 load:

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,10 @@ static int write_all(int fd, const char *buf, size_t len)
 				continue;
 			return -1;
 		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -76,6 +81,8 @@ int main(int argc, char *argv[])
 	ssize_t len;
 	int fd;
 
+	/* A closed stdout pipe is an error to report (EPIPE), not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc != 3) {
 		fprintf(stderr, "usage: message_reader SLOT_FILE CHANNEL\n");
 		return EXIT_FAILURE;
@@ -90,7 +97,8 @@ int main(int argc, char *argv[])
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return fail(path, "open");
-	if (ioctl(fd, MSG_SLOT_CHANNEL, channel) < 0) {
+	/* The id travels by value as the variadic unsigned long argument. */
+	if (ioctl(fd, MSG_SLOT_CHANNEL, (unsigned long)channel) < 0) {
 		fail(path, "set channel");
 		close(fd);
 		return EXIT_FAILURE;

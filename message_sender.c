@@ -72,7 +72,8 @@ int main(int argc, char *argv[])
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return fail(path, "open");
-	if (ioctl(fd, MSG_SLOT_CHANNEL, channel) < 0) {
+	/* The id travels by value as the variadic unsigned long argument. */
+	if (ioctl(fd, MSG_SLOT_CHANNEL, (unsigned long)channel) < 0) {
 		fail(path, "set channel");
 		close(fd);
 		return EXIT_FAILURE;

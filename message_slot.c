@@ -24,7 +24,7 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/init.h>
-#include <linux/kernel.h>
+#include <linux/kernel.h>		/* upper_32_bits() */
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -35,7 +35,8 @@
 
 #include "message_slot.h"
 
-#define MSGSLOT_MINORS 256
+#define MSGSLOT_MINORS	256
+#define MSGSLOT_NAME	"message_slot"	/* in /proc/devices */
 
 struct msgslot_channel {
 	spinlock_t lock;			/* guards len and data */
@@ -77,11 +78,15 @@ static int msgslot_open(struct inode *inode, struct file *file)
 static long msgslot_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
-	/* Both encodings of command 0 (see message_slot.h) are the same. */
+	/*
+	 * The contract wants EINVAL for an unknown command too, not the
+	 * usual ENOTTY. Both encodings of command 0 (see message_slot.h) are
+	 * the same command.
+	 */
 	if (cmd != MSG_SLOT_CHANNEL && cmd != MSG_SLOT_CHANNEL_UL)
 		return -EINVAL;
-	/* The id is a 32-bit value: larger ones must not alias a channel. */
-	if (arg == 0 || arg > U32_MAX)
+	/* The id is a 32-bit value: a larger one must not alias a channel. */
+	if (!arg || upper_32_bits(arg))
 		return -EINVAL;
 
 	WRITE_ONCE(file->private_data, (void *)(uintptr_t)arg);
@@ -134,14 +139,19 @@ static ssize_t msgslot_write(struct file *file, const char __user *ubuf,
 		return -EINVAL;
 	if (len == 0 || len > MSG_SLOT_MAX_LEN)
 		return -EMSGSIZE;
-	/* Copy first, outside any lock: a fault leaves the channel as it was. */
+	/*
+	 * Copy first, outside any lock: a fault leaves the channel as it was.
+	 * The contract wants EINVAL for a bad buffer, not the usual EFAULT.
+	 */
 	if (copy_from_user(msg, ubuf, len))
 		return -EINVAL;
 
 	ch = xa_load(slot, id);
 	if (!ch) {
 		ret = msgslot_channel_create(slot, id, msg, len);
-		return ret ? ret : len;
+		if (ret)
+			return ret;
+		return len;
 	}
 
 	spin_lock(&ch->lock);
@@ -174,6 +184,7 @@ static ssize_t msgslot_read(struct file *file, char __user *ubuf,
 
 	if (len < msg_len)
 		return -ENOSPC;
+	/* EINVAL, not EFAULT: the contract's choice, as in write. */
 	if (copy_to_user(ubuf, msg, msg_len))
 		return -EINVAL;
 	return msg_len;
@@ -213,7 +224,7 @@ static int __init msgslot_init(void)
 		xa_init_flags(&msgslot_slots[minor], XA_FLAGS_ACCOUNT);
 
 	/* 235 is in the dynamic range (234-254) and may already be taken. */
-	ret = register_chrdev(MAJOR_NUM, DEVICE_NAME, &msgslot_fops);
+	ret = register_chrdev(MAJOR_NUM, MSGSLOT_NAME, &msgslot_fops);
 	if (ret < 0) {
 		pr_err("cannot register major %d: error %d\n", MAJOR_NUM, ret);
 		kmem_cache_destroy(msgslot_channel_cache);
@@ -224,7 +235,7 @@ static int __init msgslot_init(void)
 
 static void __exit msgslot_exit(void)
 {
-	unregister_chrdev(MAJOR_NUM, DEVICE_NAME);
+	unregister_chrdev(MAJOR_NUM, MSGSLOT_NAME);
 	msgslot_free_channels();
 	kmem_cache_destroy(msgslot_channel_cache);
 }

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * Interface of the message slot character device, shared
  * by the kernel module and by user programs.
@@ -15,7 +15,6 @@
 #include <linux/ioctl.h>
 
 #define MAJOR_NUM		235
-#define DEVICE_NAME		"message_slot"
 
 /* The id is passed by value in the ioctl argument, not through a pointer. */
 #define MSG_SLOT_CHANNEL	_IOW(MAJOR_NUM, 0, unsigned int)
@@ -29,6 +28,5 @@
 
 /* Longest message, in bytes. Messages are 1 to MSG_SLOT_MAX_LEN bytes. */
 #define MSG_SLOT_MAX_LEN	128
-#define BUF_LEN			MSG_SLOT_MAX_LEN
 
 #endif /* MESSAGE_SLOT_H */

@@ -1934,6 +1934,8 @@ static void run_prog(struct prog_result *r, const char *prog, int out_fd,
 			close(0);
 		dup2(out_fd >= 0 ? out_fd : outp[1], 1);
 		dup2(errp[1], 2);
+		/* A program starts with default signal actions, as from a shell. */
+		signal(SIGPIPE, SIG_DFL);
 		execve(path, argv, envp);
 		_exit(127);
 	}
@@ -2378,6 +2380,24 @@ TEST(reader_stdout_full_enospc)
 		 (const char *const[]){ g_node[0], chan_str(ch), NULL });
 	EXPECT_EXIT(&r, 1);
 	EXPECT_STDERR_HAS(&r, "No space left on device");
+}
+
+TEST(reader_stdout_closed_pipe_epipe)
+{
+	struct prog_result r;
+	uint32_t ch = fresh_channel();
+	int p[2];
+
+	require_programs();
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	close(p[0]);	/* nobody will read: write() gets EPIPE or SIGPIPE */
+	store(0, ch, "to a closed pipe", 16);
+	run_prog(&r, "message_reader", p[1],
+		 (const char *const[]){ g_node[0], chan_str(ch), NULL });
+	close(p[1]);
+	/* Exit status 1 with the error, not death by SIGPIPE. */
+	EXPECT_EXIT(&r, 1);
+	EXPECT_STDERR_HAS(&r, "Broken pipe");
 }
 
 /* ---- module lifetime -------------------------------------------------------- */
