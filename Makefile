@@ -4,22 +4,49 @@
 #   make                 module (against KDIR) and programs
 #   make KDIR=/path      module for another kernel's build tree
 #   make load / unload   on a real machine, as root: insmod + /dev/slot0..3
+#   make install         module (modules_install + depmod), programs, man pages
+#   make uninstall       removes what install put in place
+#   make dkms-install    sources to /usr/src, then dkms add, build, install
+#   make dkms-uninstall  dkms remove, sources removed
 #   make demo            the example session, in a VM
-#   make check           the whole test suite, in VMs of each kernel
-
-ifneq ($(KERNELRELEASE),)
-# kbuild part
-obj-m := message_slot.o
-else
+#   make check           lint and the whole test suite, in VMs of each kernel
+#   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
+#
+# kbuild itself reads Kbuild (obj-m), so this Makefile is for users only and
+# still works when a caller such as dkms passes KERNELRELEASE=.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 CC ?= cc
 CFLAGS ?= -O2
 WARNINGS := -Wall -Wextra -std=c11
 PROGRAMS := message_sender message_reader
+MAN1 := man/message_sender.1 man/message_reader.1
+MAN4 := man/message_slot.4
 NODES := 0 1 2 3
 
-.PHONY: all module programs clean load unload check demo lint
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+# The release of the kernel KDIR builds for (`uname -r` there), and where
+# its modules live. Debian 6.1's headers say 6.1.192 in kernel.release but
+# 6.1.0-NN-amd64 in utsrelease.h, which is the one `uname -r` shows.
+KVER = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# "updates" comes before the kernel's own modules in depmod's search order.
+INSTALL_MOD_DIR ?= updates
+# Distribution headers ship no signing key: do not let modules_install try
+# to sign with one that is not there (see README, Secure Boot).
+NO_SIGN = $(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=)
+MODULE_DIR = $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)
+
+# What DKMS needs to rebuild the module, copied to /usr/src.
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/message-slot-$(DKMS_VERSION)
+DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
+	message_sender.c message_reader.c $(MAN1) $(MAN4)
+
+.PHONY: all module programs clean load unload install uninstall \
+	dkms-install dkms-uninstall check demo lint
 
 all: module programs
 
@@ -41,6 +68,34 @@ clean:
 		rm -rf *.o .*.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers .tmp_versions; fi
 	rm -rf build
 
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KVER) $(NO_SIGN) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	depmod -b "$(DESTDIR)/" $(KVER)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man4
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN4) $(DESTDIR)$(MANDIR)/man4/
+
+uninstall:
+	rm -f $(MODULE_DIR)/message_slot.ko*
+	if [ -d "$(DESTDIR)/lib/modules/$(KVER)" ]; then depmod -b "$(DESTDIR)/" $(KVER); fi
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man4/,$(notdir $(MAN4)))
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp --parents $(DKMS_FILES) $(DKMS_SRC)/
+	dkms add message-slot/$(DKMS_VERSION)
+	dkms build message-slot/$(DKMS_VERSION)
+	dkms install message-slot/$(DKMS_VERSION)
+
+dkms-uninstall:
+	-dkms remove message-slot/$(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 load:
 	insmod message_slot.ko
 	for n in $(NODES); do \
@@ -58,5 +113,3 @@ demo:
 
 lint:
 	vm/msgslot-vm lint
-
-endif

@@ -21,6 +21,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/compiler.h>
+#include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/init.h>
@@ -52,6 +53,18 @@ struct msgslot_channel {
 static struct xarray msgslot_slots[MSGSLOT_MINORS];
 
 static struct kmem_cache *msgslot_channel_cache;
+
+/*
+ * Optional: create /dev/slot0 .. /dev/slot<nodes-1> through devtmpfs. The
+ * default, 0, leaves node creation to mknod as the classic flow expects.
+ */
+static unsigned int nodes;
+module_param(nodes, uint, 0444);
+MODULE_PARM_DESC(nodes, "create /dev/slot0 .. /dev/slot<nodes-1> (0..256, default 0)");
+
+static ushort node_mode = 0666;
+module_param(node_mode, ushort, 0444);
+MODULE_PARM_DESC(node_mode, "permissions of the created nodes (default 0666)");
 
 /*
  * The channel id of an open file lives in file->private_data (0: none set),
@@ -200,6 +213,61 @@ static const struct file_operations msgslot_fops = {
 	.compat_ioctl	= msgslot_ioctl,
 };
 
+static char *msgslot_devnode(const struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = node_mode;
+	return NULL;
+}
+
+static char *msgslot_devnode_nonconst(struct device *dev, umode_t *mode)
+{
+	return msgslot_devnode(dev, mode);
+}
+
+/*
+ * class.devnode's device became const in 6.2: pick the callback that
+ * matches this kernel's type rather than its version number, so that
+ * backports build too. A static class with class_register() builds on
+ * every kernel; class_create() lost its owner argument in 6.4.
+ */
+#define msgslot_devnode_for(type)					\
+	__builtin_choose_expr(__builtin_types_compatible_p(type,	\
+		char *(*)(const struct device *, umode_t *)),		\
+		msgslot_devnode, msgslot_devnode_nonconst)
+
+static struct class msgslot_class = {
+	.name		= MSGSLOT_NAME,
+	.devnode	= msgslot_devnode_for(typeof(((struct class *)NULL)->devnode)),
+};
+
+static void msgslot_destroy_nodes(unsigned int count)
+{
+	while (count--)
+		device_destroy(&msgslot_class, MKDEV(MAJOR_NUM, count));
+	class_unregister(&msgslot_class);
+}
+
+static int msgslot_create_nodes(void)
+{
+	struct device *dev;
+	unsigned int minor;
+	int ret;
+
+	ret = class_register(&msgslot_class);
+	if (ret)
+		return ret;
+	for (minor = 0; minor < nodes; minor++) {
+		dev = device_create(&msgslot_class, NULL, MKDEV(MAJOR_NUM, minor),
+				    NULL, "slot%u", minor);
+		if (IS_ERR(dev)) {
+			msgslot_destroy_nodes(minor);
+			return PTR_ERR(dev);
+		}
+	}
+	return 0;
+}
+
 static void msgslot_free_channels(void)
 {
 	struct msgslot_channel *ch;
@@ -217,6 +285,12 @@ static int __init msgslot_init(void)
 {
 	int minor, ret;
 
+	if (nodes > MSGSLOT_MINORS || node_mode > 0777) {
+		pr_err("nodes=%u node_mode=0%o: at most %d nodes, mode at most 0777\n",
+		       nodes, node_mode, MSGSLOT_MINORS);
+		return -EINVAL;
+	}
+
 	msgslot_channel_cache = KMEM_CACHE(msgslot_channel, SLAB_ACCOUNT);
 	if (!msgslot_channel_cache)
 		return -ENOMEM;
@@ -227,14 +301,29 @@ static int __init msgslot_init(void)
 	ret = register_chrdev(MAJOR_NUM, MSGSLOT_NAME, &msgslot_fops);
 	if (ret < 0) {
 		pr_err("cannot register major %d: error %d\n", MAJOR_NUM, ret);
-		kmem_cache_destroy(msgslot_channel_cache);
-		return ret;
+		goto out_destroy_cache;
+	}
+
+	if (nodes) {
+		ret = msgslot_create_nodes();
+		if (ret) {
+			pr_err("cannot create /dev/slot* nodes: error %d\n", ret);
+			goto out_unregister_chrdev;
+		}
 	}
 	return 0;
+
+out_unregister_chrdev:
+	unregister_chrdev(MAJOR_NUM, MSGSLOT_NAME);
+out_destroy_cache:
+	kmem_cache_destroy(msgslot_channel_cache);
+	return ret;
 }
 
 static void __exit msgslot_exit(void)
 {
+	if (nodes)
+		msgslot_destroy_nodes(nodes);
 	unregister_chrdev(MAJOR_NUM, MSGSLOT_NAME);
 	msgslot_free_channels();
 	kmem_cache_destroy(msgslot_channel_cache);
@@ -243,6 +332,8 @@ static void __exit msgslot_exit(void)
 module_init(msgslot_init);
 module_exit(msgslot_exit);
 
+/* Opening a node of major 235 loads the module (request_module). */
+MODULE_ALIAS_CHARDEV_MAJOR(MAJOR_NUM);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Message slot: an IPC character device of channels holding one message each");
 MODULE_AUTHOR("message-slot developers");
