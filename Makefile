@@ -10,6 +10,7 @@
 #   make dkms-uninstall  dkms remove, sources removed
 #   make demo            the example session, in a VM
 #   make check           lint and the whole test suite, in VMs of each kernel
+#   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
 #
 # kbuild itself reads Kbuild (obj-m), so this Makefile is for users only and
@@ -46,7 +47,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 	message_sender.c message_reader.c $(MAN1) $(MAN4)
 
 .PHONY: all module programs clean load unload install uninstall \
-	dkms-install dkms-uninstall check demo lint
+	dkms-install dkms-uninstall check fuzz demo lint
 
 all: module programs
 
@@ -107,6 +108,9 @@ unload:
 
 check:
 	vm/msgslot-vm check
+
+fuzz:
+	SEED="$(SEED)" N="$(N)" vm/msgslot-vm fuzz
 
 demo:
 	vm/msgslot-vm demo
