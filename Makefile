@@ -11,6 +11,7 @@
 #   make demo            the example session, in a VM
 #   make check           lint and the whole test suite, in VMs of each kernel
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
+#   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
 #
 # kbuild itself reads Kbuild (obj-m), so this Makefile is for users only and
@@ -47,7 +48,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 	message_sender.c message_reader.c $(MAN1) $(MAN4)
 
 .PHONY: all module programs clean load unload install uninstall \
-	dkms-install dkms-uninstall check fuzz demo lint
+	dkms-install dkms-uninstall check fuzz bench demo lint
 
 all: module programs
 
@@ -111,6 +112,9 @@ check:
 
 fuzz:
 	SEED="$(SEED)" N="$(N)" vm/msgslot-vm fuzz
+
+bench:
+	vm/msgslot-vm bench
 
 demo:
 	vm/msgslot-vm demo
