@@ -48,7 +48,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 	message_sender.c message_reader.c $(MAN1) $(MAN4)
 
 .PHONY: all module programs clean load unload install uninstall \
-	dkms-install dkms-uninstall check fuzz bench demo lint
+	dkms-install dkms-uninstall dkms-files check fuzz bench demo lint
 
 all: module programs
 
@@ -93,6 +93,10 @@ dkms-install:
 	dkms add message-slot/$(DKMS_VERSION)
 	dkms build message-slot/$(DKMS_VERSION)
 	dkms install message-slot/$(DKMS_VERSION)
+
+# The list above, for vm/msgslot-vm's DKMS and install checks.
+dkms-files:
+	@echo $(DKMS_FILES)
 
 dkms-uninstall:
 	-dkms remove message-slot/$(DKMS_VERSION) --all
