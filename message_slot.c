@@ -7,50 +7,101 @@
  * be read any number of times until it is overwritten. The channel of an
  * open file is chosen with ioctl(MSG_SLOT_CHANNEL) and kept in the file.
  *
- * Concurrency: a slot's channel map is an xarray (its own spinlock for
- * inserts, RCU for lookups). A channel, once created, lives until the module
- * is unloaded, which cannot happen while a slot file is open, so a looked-up
- * channel pointer stays valid for the whole system call. Each channel's
- * message is guarded by the channel's spinlock, held only for a memcpy of at
- * most MSG_SLOT_MAX_LEN bytes between the channel and a kernel buffer on the
- * stack: copy_from_user() and copy_to_user() run outside every lock, so a
- * reader never sees a torn message and a faulting user buffer never touches
- * the stored one.
+ * Channel map: one hash table per slot, chained through the channels
+ * themselves (one pointer each). When the slot holds more channels than
+ * buckets, a table twice as big is allocated and the channels move to it a
+ * few buckets per insert, so no insert waits for a whole resize. A channel
+ * costs its slab object (152 bytes, 26 to a page) plus 8 to 16 bytes of
+ * bucket array, whatever its id: dense and scattered ids cost the same.
+ *
+ * Concurrency:
+ * - Lookups take no lock and never wait: RCU protects the bucket arrays,
+ *   and a channel, once created, lives until the module is unloaded, which
+ *   cannot happen while a slot file is open. While a resize runs, a lookup
+ *   that misses in the current table looks in the next one too (see
+ *   msgslot_find() for why no channel can slip between the two).
+ * - Inserts and the resize steps they make are serialized by the slot's
+ *   mutex (they allocate, so they may sleep).
+ * - An open file remembers its channel once a read or write has found it
+ *   (see msgslot_file_cache()), so later reads and writes skip the lookup.
+ * - Each channel's message is guarded by its seqlock. A writer copies the
+ *   user's bytes to the stack first (a fault leaves the message as it was),
+ *   then stores them under the write lock with a memcpy. A reader copies
+ *   the message to the stack without taking the lock, retries (with the
+ *   lock) if a writer got in meanwhile, and copies to user space from the
+ *   stack. User memory is never touched under a spinlock.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>		/* cmpxchg() */
+#include <linux/bits.h>
 #include <linux/compiler.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/jhash.h>
 #include <linux/kernel.h>		/* upper_32_bits() */
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>		/* cond_resched() */
+#include <linux/seqlock.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
-#include <linux/xarray.h>
 
 #include "message_slot.h"
 
-#define MSGSLOT_MINORS	256
-#define MSGSLOT_NAME	"message_slot"	/* in /proc/devices */
+/* Older kernels (5.10) have no such attribute and do not zero the stack. */
+#ifndef __uninitialized
+#define __uninitialized
+#endif
+
+#define MSGSLOT_MINORS		256
+#define MSGSLOT_NAME		"message_slot"	/* in /proc/devices */
+#define MSGSLOT_MIN_BUCKETS	16
+#define MSGSLOT_MAX_BUCKETS	BIT(31)
+/*
+ * Old buckets moved per insert while a resize runs: the resize ends long
+ * before the new table is full (one bucket per insert would be enough).
+ */
+#define MSGSLOT_MOVE_BUCKETS	8
 
 struct msgslot_channel {
-	spinlock_t lock;			/* guards len and data */
+	struct msgslot_channel __rcu *next;	/* bucket chain; slot mutex */
+	seqlock_t lock;				/* guards len and data */
+	u32 id;					/* set before publication */
 	u8 len;					/* 1..MSG_SLOT_MAX_LEN */
 	u8 data[MSG_SLOT_MAX_LEN];
 };
 
 /*
- * One channel map per minor. Index: channel id; entry: struct
- * msgslot_channel. Entries are only ever added while the module is loaded,
- * and all are freed in msgslot_exit().
+ * The bucket array is an allocation of its own, a power of two in size: a
+ * header in the same allocation would make kvmalloc() round it up to the
+ * next power of two of pages.
  */
-static struct xarray msgslot_slots[MSGSLOT_MINORS];
+struct msgslot_table {
+	struct msgslot_channel __rcu **buckets;
+	u32 seed;				/* of the bucket hash */
+	u32 mask;				/* buckets - 1 */
+	struct rcu_head rcu;
+};
+
+/* All but the two table pointers are guarded by the mutex. */
+struct msgslot_slot {
+	struct msgslot_table __rcu *table;	/* NULL until a first channel */
+	struct msgslot_table __rcu *next;	/* the bigger table, in a resize */
+	struct mutex lock;			/* inserts and resize steps */
+	unsigned long moved;			/* buckets of table moved to next */
+	unsigned long count;			/* channels */
+	unsigned long grow_at;			/* count that starts a resize */
+};
+
+static struct msgslot_slot msgslot_slots[MSGSLOT_MINORS];
 
 static struct kmem_cache *msgslot_channel_cache;
 
@@ -67,18 +118,405 @@ module_param(node_mode, ushort, 0444);
 MODULE_PARM_DESC(node_mode, "permissions of the created nodes (default 0666)");
 
 /*
- * The channel id of an open file lives in file->private_data (0: none set),
- * so an open file costs no memory. ioctl may change it while another thread
- * writes through the same file, hence READ_ONCE/WRITE_ONCE.
+ * file->private_data is NULL (no channel set), a channel, or an id set by
+ * ioctl whose channel this file has not found yet (bit 0 set; channels are
+ * aligned). The first read or write that finds the channel replaces the id
+ * with it, unless an ioctl changed it meanwhile. Channels live until the
+ * module is unloaded, so the pointer never dangles; a read or write racing
+ * an ioctl uses the old or the new channel, never a mix. An open file costs
+ * no memory. On 32-bit kernels an id does not fit beside the tag bit: the
+ * file keeps the id alone and every read and write looks it up.
  */
-static u32 msgslot_file_channel(struct file *file)
+#if BITS_PER_LONG == 64
+static void *msgslot_id_to_file(u32 id)
 {
-	return (u32)(uintptr_t)READ_ONCE(file->private_data);
+	return (void *)(((unsigned long)id << 1) | 1);
 }
 
-static struct xarray *msgslot_file_slot(struct file *file)
+static bool msgslot_file_is_id(void *v)
+{
+	return (unsigned long)v & 1;
+}
+
+static u32 msgslot_file_to_id(void *v)
+{
+	return (unsigned long)v >> 1;
+}
+
+/* Remember @ch in @file if the file's channel is still the id @v. */
+static void msgslot_file_cache(struct file *file, void *v,
+			       struct msgslot_channel *ch)
+{
+	cmpxchg(&file->private_data, v, (void *)ch);
+}
+#else
+static void *msgslot_id_to_file(u32 id)
+{
+	return (void *)(unsigned long)id;
+}
+
+static bool msgslot_file_is_id(void *v)
+{
+	return true;
+}
+
+static u32 msgslot_file_to_id(void *v)
+{
+	return (unsigned long)v;
+}
+
+static void msgslot_file_cache(struct file *file, void *v,
+			       struct msgslot_channel *ch)
+{
+}
+#endif
+
+static struct msgslot_slot *msgslot_file_slot(struct file *file)
 {
 	return &msgslot_slots[iminor(file_inode(file))];
+}
+
+static struct msgslot_channel __rcu **msgslot_bucket(struct msgslot_table *t,
+						     u32 id)
+{
+	return &t->buckets[jhash_1word(id, t->seed) & t->mask];
+}
+
+/* Lockless walk of @id's chain; the caller holds rcu_read_lock(). */
+static struct msgslot_channel *msgslot_lookup_rcu(struct msgslot_table *t,
+						  u32 id)
+{
+	struct msgslot_channel *ch;
+
+	for (ch = rcu_dereference(*msgslot_bucket(t, id)); ch;
+	     ch = rcu_dereference(ch->next))
+		if (ch->id == id)
+			return ch;
+	return NULL;
+}
+
+/*
+ * Channel @id of @slot, or NULL if it has none; the pointer stays valid
+ * until the module is unloaded. Takes no lock. A resize moves each chain's
+ * last channel at a time: it links the channel at the head of its chain in
+ * the next table (so a reader standing on it walks on into that chain),
+ * then unlinks it from the old chain, and only then moves the next one. A
+ * walk of the old chain that misses a channel therefore finds it in the
+ * next table, and a walk that started before the resize ended sees the new
+ * table pointer when it looks again.
+ */
+static struct msgslot_channel *msgslot_find(struct msgslot_slot *slot, u32 id)
+{
+	struct msgslot_table *t, *next;
+	struct msgslot_channel *ch = NULL;
+
+	rcu_read_lock();
+	t = rcu_dereference(slot->table);
+	while (t) {
+		ch = msgslot_lookup_rcu(t, id);
+		if (ch)
+			break;
+		/* Moves publish in the next table before unlinking. */
+		smp_rmb();
+		next = rcu_dereference(slot->next);
+		if (next) {
+			ch = msgslot_lookup_rcu(next, id);
+			if (ch)
+				break;
+		}
+		/* A resize ends by publishing its table, then clearing next. */
+		smp_rmb();
+		next = rcu_dereference(slot->table);
+		if (next == t)
+			break;
+		t = next;
+	}
+	rcu_read_unlock();
+	return ch;
+}
+
+static struct msgslot_channel *msgslot_lookup_one(struct msgslot_table *t,
+						  u32 id, struct mutex *lock)
+{
+	struct msgslot_channel *ch;
+
+	for (ch = rcu_dereference_protected(*msgslot_bucket(t, id),
+					    lockdep_is_held(lock));
+	     ch; ch = rcu_dereference_protected(ch->next, lockdep_is_held(lock)))
+		if (ch->id == id)
+			return ch;
+	return NULL;
+}
+
+/* The same lookup under the slot's mutex, which no resize step overlaps. */
+static struct msgslot_channel *msgslot_lookup_locked(struct msgslot_slot *slot,
+						     u32 id)
+{
+	struct msgslot_table *t, *next;
+	struct msgslot_channel *ch;
+
+	t = rcu_dereference_protected(slot->table, lockdep_is_held(&slot->lock));
+	if (!t)
+		return NULL;
+	ch = msgslot_lookup_one(t, id, &slot->lock);
+	next = rcu_dereference_protected(slot->next, lockdep_is_held(&slot->lock));
+	if (!ch && next)
+		ch = msgslot_lookup_one(next, id, &slot->lock);
+	return ch;
+}
+
+static struct msgslot_table *msgslot_table_alloc(unsigned long buckets)
+{
+	struct msgslot_table *t;
+
+	t = kmalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return NULL;
+	t->buckets = kvcalloc(buckets, sizeof(*t->buckets), GFP_KERNEL_ACCOUNT);
+	if (!t->buckets) {
+		kfree(t);
+		return NULL;
+	}
+	t->seed = get_random_u32();
+	t->mask = buckets - 1;
+	return t;
+}
+
+static void msgslot_table_free(struct msgslot_table *t)
+{
+	kvfree(t->buckets);
+	kfree(t);
+}
+
+static void msgslot_table_free_rcu(struct rcu_head *head)
+{
+	msgslot_table_free(container_of(head, struct msgslot_table, rcu));
+}
+
+/* Move the channels of bucket @i of @old to @new, last one first. */
+static void msgslot_move_bucket(struct msgslot_slot *slot,
+				struct msgslot_table *old,
+				struct msgslot_table *new, unsigned long i)
+{
+	struct msgslot_channel __rcu **pprev, **b;
+	struct msgslot_channel *ch, *next;
+
+	for (;;) {
+		pprev = &old->buckets[i];
+		ch = rcu_dereference_protected(*pprev, lockdep_is_held(&slot->lock));
+		if (!ch)
+			return;
+		while ((next = rcu_dereference_protected(ch->next,
+							 lockdep_is_held(&slot->lock)))) {
+			pprev = &ch->next;
+			ch = next;
+		}
+		b = msgslot_bucket(new, ch->id);
+		rcu_assign_pointer(ch->next,
+				   rcu_dereference_protected(*b, lockdep_is_held(&slot->lock)));
+		rcu_assign_pointer(*b, ch);
+		/*
+		 * Published in @new: now it may leave @old (the write barrier
+		 * orders the two for lookups; rcu_assign_pointer() of NULL
+		 * has none).
+		 */
+		smp_wmb();
+		RCU_INIT_POINTER(*pprev, NULL);
+	}
+}
+
+/*
+ * One step of a resize: move up to MSGSLOT_MOVE_BUCKETS buckets from the
+ * current table to the next one; after the last, make the next table the
+ * current one and free the old one after a grace period.
+ */
+static void msgslot_resize_step(struct msgslot_slot *slot)
+{
+	struct msgslot_table *t, *next;
+	int n;
+
+	t = rcu_dereference_protected(slot->table, lockdep_is_held(&slot->lock));
+	next = rcu_dereference_protected(slot->next, lockdep_is_held(&slot->lock));
+	for (n = 0; n < MSGSLOT_MOVE_BUCKETS && slot->moved <= t->mask; n++)
+		msgslot_move_bucket(slot, t, next, slot->moved++);
+	if (slot->moved <= t->mask)
+		return;
+	rcu_assign_pointer(slot->table, next);
+	/* Lookups read table again after next: clear next after it. */
+	smp_wmb();
+	RCU_INIT_POINTER(slot->next, NULL);
+	slot->grow_at = (unsigned long)next->mask + 1;
+	call_rcu(&t->rcu, msgslot_table_free_rcu);
+}
+
+/*
+ * Start a resize to a table twice as big. If it cannot be allocated, keep
+ * the current one (chains get longer, nothing fails) and try again after as
+ * many inserts again as it has buckets.
+ */
+static void msgslot_grow(struct msgslot_slot *slot, struct msgslot_table *t)
+{
+	unsigned long buckets = (unsigned long)t->mask + 1;
+	struct msgslot_table *next = NULL;
+
+	if (buckets < MSGSLOT_MAX_BUCKETS)
+		next = msgslot_table_alloc(buckets * 2);
+	if (!next) {
+		slot->grow_at = slot->count + buckets;
+		return;
+	}
+	slot->moved = 0;
+	rcu_assign_pointer(slot->next, next);
+	msgslot_resize_step(slot);
+}
+
+/* Link the initialized channel @ch into @slot. Called with the mutex held. */
+static int msgslot_insert(struct msgslot_slot *slot, struct msgslot_channel *ch)
+{
+	struct msgslot_table *t, *next;
+	struct msgslot_channel __rcu **b;
+
+	t = rcu_dereference_protected(slot->table, lockdep_is_held(&slot->lock));
+	if (!t) {
+		t = msgslot_table_alloc(MSGSLOT_MIN_BUCKETS);
+		if (!t)
+			return -ENOMEM;
+		slot->grow_at = MSGSLOT_MIN_BUCKETS;
+		rcu_assign_pointer(slot->table, t);
+	}
+	/* While a resize runs, new channels go to the next table. */
+	next = rcu_dereference_protected(slot->next, lockdep_is_held(&slot->lock));
+	b = msgslot_bucket(next ?: t, ch->id);
+	RCU_INIT_POINTER(ch->next,
+			 rcu_dereference_protected(*b, lockdep_is_held(&slot->lock)));
+	/* The message is in place before the channel becomes visible. */
+	rcu_assign_pointer(*b, ch);
+	slot->count++;
+	if (next)
+		msgslot_resize_step(slot);
+	else if (slot->count > slot->grow_at)
+		msgslot_grow(slot, t);
+	return 0;
+}
+
+static void msgslot_store(struct msgslot_channel *ch, const void *msg,
+			  size_t len)
+{
+	write_seqlock(&ch->lock);
+	ch->len = len;
+	memcpy(ch->data, msg, len);
+	write_sequnlock(&ch->lock);
+}
+
+/*
+ * Create channel @id of @slot holding the message @msg of @len bytes, and
+ * return it in *@chp. If another writer created it first, store the
+ * message in that one instead.
+ */
+static int msgslot_channel_create(struct msgslot_slot *slot, u32 id,
+				  const void *msg, size_t len,
+				  struct msgslot_channel **chp)
+{
+	struct msgslot_channel *ch, *old;
+	int ret = 0;
+
+	ch = kmem_cache_alloc(msgslot_channel_cache, GFP_KERNEL_ACCOUNT);
+	if (!ch)
+		return -ENOMEM;
+	seqlock_init(&ch->lock);
+	ch->id = id;
+	ch->len = len;
+	memcpy(ch->data, msg, len);
+
+	mutex_lock(&slot->lock);
+	old = msgslot_lookup_locked(slot, id);
+	if (!old)
+		ret = msgslot_insert(slot, ch);
+	mutex_unlock(&slot->lock);
+	if (old || ret) {
+		kmem_cache_free(msgslot_channel_cache, ch);
+		if (old)
+			msgslot_store(old, msg, len);
+		ch = old;
+	}
+	*chp = ch;
+	return ret;
+}
+
+/*
+ * Copy @ch's message to @msg and return its length. The first pass takes no
+ * lock; if a writer got in meanwhile, the second holds the lock, so writers
+ * cannot starve a reader. Copying straight to user space instead would save
+ * a memcpy, but a pass that is retried could leave bytes of a longer message
+ * beyond the end of the final one in the user's buffer, and only the
+ * message's bytes may be written.
+ */
+static size_t msgslot_snapshot(struct msgslot_channel *ch, void *msg)
+{
+	unsigned int seq;
+	size_t msg_len;
+
+	seq = read_seqbegin(&ch->lock);
+	msg_len = READ_ONCE(ch->len);
+	memcpy(msg, ch->data, msg_len);
+	if (!read_seqretry(&ch->lock, seq))
+		return msg_len;
+
+	read_seqlock_excl(&ch->lock);
+	msg_len = ch->len;
+	memcpy(msg, ch->data, msg_len);
+	read_sequnlock_excl(&ch->lock);
+	return msg_len;
+}
+
+/*
+ * Copy the @len bytes (1..MSG_SLOT_MAX_LEN) of a message between user space
+ * and an aligned buffer on the stack, eight bytes at a time, in one
+ * user-access section; only the message's bytes are read or written. This
+ * is what copy_from_user() and copy_to_user() do, without their function
+ * call, their hardened-usercopy check (the buffer is fixed and @len is
+ * bounded) and, from 64 bytes up, their "rep movsb", which QEMU's TCG
+ * emulates one byte at a time. Return 0, or -EFAULT if a byte is not
+ * accessible.
+ */
+static int msgslot_from_user(u64 *dst, const char __user *src, size_t len)
+{
+	size_t i;
+
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS))
+		return copy_from_user(dst, src, len) ? -EFAULT : 0;
+	if (!user_read_access_begin(src, len))
+		return -EFAULT;
+	for (i = 0; i + sizeof(u64) <= len; i += sizeof(u64))
+		unsafe_get_user(dst[i / sizeof(u64)],
+				(const u64 __user *)(src + i), fault);
+	for (; i < len; i++)
+		unsafe_get_user(((u8 *)dst)[i], src + i, fault);
+	user_read_access_end();
+	return 0;
+fault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+static int msgslot_to_user(char __user *dst, const u64 *src, size_t len)
+{
+	size_t i;
+
+	if (!IS_ENABLED(CONFIG_HAVE_EFFICIENT_UNALIGNED_ACCESS))
+		return copy_to_user(dst, src, len) ? -EFAULT : 0;
+	if (!user_write_access_begin(dst, len))
+		return -EFAULT;
+	for (i = 0; i + sizeof(u64) <= len; i += sizeof(u64))
+		unsafe_put_user(src[i / sizeof(u64)], (u64 __user *)(dst + i),
+				fault);
+	for (; i < len; i++)
+		unsafe_put_user(((const u8 *)src)[i], dst + i, fault);
+	user_write_access_end();
+	return 0;
+fault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 static int msgslot_open(struct inode *inode, struct file *file)
@@ -102,53 +540,22 @@ static long msgslot_ioctl(struct file *file, unsigned int cmd,
 	if (!arg || upper_32_bits(arg))
 		return -EINVAL;
 
-	WRITE_ONCE(file->private_data, (void *)(uintptr_t)arg);
-	return 0;
-}
-
-/*
- * Create channel @id of @slot holding the message @msg of @len bytes, and
- * publish it. The message is in place before the channel is visible, so a
- * reader never finds a created but empty channel. If another writer
- * published the channel first, store the message in that one instead.
- */
-static int msgslot_channel_create(struct xarray *slot, u32 id,
-				  const u8 *msg, size_t len)
-{
-	struct msgslot_channel *ch, *old;
-
-	ch = kmem_cache_alloc(msgslot_channel_cache, GFP_KERNEL_ACCOUNT);
-	if (!ch)
-		return -ENOMEM;
-	spin_lock_init(&ch->lock);
-	ch->len = len;
-	memcpy(ch->data, msg, len);
-
-	old = xa_cmpxchg(slot, id, NULL, ch, GFP_KERNEL_ACCOUNT);
-	if (!old)
-		return 0;
-	kmem_cache_free(msgslot_channel_cache, ch);
-	if (xa_is_err(old))
-		return xa_err(old);
-
-	spin_lock(&old->lock);
-	old->len = len;
-	memcpy(old->data, msg, len);
-	spin_unlock(&old->lock);
+	WRITE_ONCE(file->private_data, msgslot_id_to_file(arg));
 	return 0;
 }
 
 static ssize_t msgslot_write(struct file *file, const char __user *ubuf,
 			     size_t len, loff_t *ppos)
 {
-	struct xarray *slot = msgslot_file_slot(file);
-	u32 id = msgslot_file_channel(file);
+	/* Filled before use, and only @len bytes are used: no zeroing. */
+	u64 msg[MSG_SLOT_MAX_LEN / sizeof(u64)] __uninitialized;
+	void *v = READ_ONCE(file->private_data);
+	struct msgslot_slot *slot;
 	struct msgslot_channel *ch;
-	u8 msg[MSG_SLOT_MAX_LEN];
 	int ret;
 
 	/* The contract fixes this order: channel, size, buffer, memory. */
-	if (!id)
+	if (!v)
 		return -EINVAL;
 	if (len == 0 || len > MSG_SLOT_MAX_LEN)
 		return -EMSGSIZE;
@@ -156,49 +563,53 @@ static ssize_t msgslot_write(struct file *file, const char __user *ubuf,
 	 * Copy first, outside any lock: a fault leaves the channel as it was.
 	 * The contract wants EINVAL for a bad buffer, not the usual EFAULT.
 	 */
-	if (copy_from_user(msg, ubuf, len))
+	if (msgslot_from_user(msg, ubuf, len))
 		return -EINVAL;
 
-	ch = xa_load(slot, id);
-	if (!ch) {
-		ret = msgslot_channel_create(slot, id, msg, len);
-		if (ret)
-			return ret;
+	if (!msgslot_file_is_id(v)) {
+		msgslot_store(v, msg, len);
 		return len;
 	}
-
-	spin_lock(&ch->lock);
-	ch->len = len;
-	memcpy(ch->data, msg, len);
-	spin_unlock(&ch->lock);
+	slot = msgslot_file_slot(file);
+	ch = msgslot_find(slot, msgslot_file_to_id(v));
+	if (ch) {
+		msgslot_store(ch, msg, len);
+	} else {
+		ret = msgslot_channel_create(slot, msgslot_file_to_id(v), msg,
+					     len, &ch);
+		if (ret)
+			return ret;
+	}
+	msgslot_file_cache(file, v, ch);
 	return len;
 }
 
 static ssize_t msgslot_read(struct file *file, char __user *ubuf,
 			    size_t len, loff_t *ppos)
 {
-	u32 id = msgslot_file_channel(file);
+	/* Filled before use, and only the message's bytes are used. */
+	u64 msg[MSG_SLOT_MAX_LEN / sizeof(u64)] __uninitialized;
+	void *v = READ_ONCE(file->private_data);
 	struct msgslot_channel *ch;
-	u8 msg[MSG_SLOT_MAX_LEN];
 	size_t msg_len;
 
 	/* The contract fixes this order: channel, message, size, buffer. */
-	if (!id)
+	if (!v)
 		return -EINVAL;
-	ch = xa_load(msgslot_file_slot(file), id);
-	if (!ch)
-		return -EWOULDBLOCK;
+	if (!msgslot_file_is_id(v)) {
+		ch = v;
+	} else {
+		ch = msgslot_find(msgslot_file_slot(file), msgslot_file_to_id(v));
+		if (!ch)
+			return -EWOULDBLOCK;
+		msgslot_file_cache(file, v, ch);
+	}
 
-	/* Snapshot under the lock, copy to user space after releasing it. */
-	spin_lock(&ch->lock);
-	msg_len = ch->len;
-	memcpy(msg, ch->data, msg_len);
-	spin_unlock(&ch->lock);
-
+	msg_len = msgslot_snapshot(ch, msg);
 	if (len < msg_len)
 		return -ENOSPC;
 	/* EINVAL, not EFAULT: the contract's choice, as in write. */
-	if (copy_to_user(ubuf, msg, msg_len))
+	if (msgslot_to_user(ubuf, msg, msg_len))
 		return -EINVAL;
 	return msg_len;
 }
@@ -268,16 +679,35 @@ static int msgslot_create_nodes(void)
 	return 0;
 }
 
+static void msgslot_free_table(struct msgslot_table *t)
+{
+	struct msgslot_channel *ch, *next;
+	unsigned long i;
+
+	for (i = 0; i <= t->mask; i++) {
+		for (ch = rcu_dereference_protected(t->buckets[i], 1); ch; ch = next) {
+			next = rcu_dereference_protected(ch->next, 1);
+			kmem_cache_free(msgslot_channel_cache, ch);
+		}
+		if (!(i & 4095))
+			cond_resched();
+	}
+	msgslot_table_free(t);
+}
+
 static void msgslot_free_channels(void)
 {
-	struct msgslot_channel *ch;
-	unsigned long id;
+	struct msgslot_table *t;
 	int minor;
 
 	for (minor = 0; minor < MSGSLOT_MINORS; minor++) {
-		xa_for_each(&msgslot_slots[minor], id, ch)
-			kmem_cache_free(msgslot_channel_cache, ch);
-		xa_destroy(&msgslot_slots[minor]);
+		/* In a resize, the moved buckets of table are empty. */
+		t = rcu_dereference_protected(msgslot_slots[minor].next, 1);
+		if (t)
+			msgslot_free_table(t);
+		t = rcu_dereference_protected(msgslot_slots[minor].table, 1);
+		if (t)
+			msgslot_free_table(t);
 	}
 }
 
@@ -295,7 +725,7 @@ static int __init msgslot_init(void)
 	if (!msgslot_channel_cache)
 		return -ENOMEM;
 	for (minor = 0; minor < MSGSLOT_MINORS; minor++)
-		xa_init_flags(&msgslot_slots[minor], XA_FLAGS_ACCOUNT);
+		mutex_init(&msgslot_slots[minor].lock);
 
 	/* 235 is in the dynamic range (234-254) and may already be taken. */
 	ret = register_chrdev(MAJOR_NUM, MSGSLOT_NAME, &msgslot_fops);
@@ -325,6 +755,8 @@ static void __exit msgslot_exit(void)
 	if (nodes)
 		msgslot_destroy_nodes(nodes);
 	unregister_chrdev(MAJOR_NUM, MSGSLOT_NAME);
+	/* Bucket arrays replaced by a resize are freed by RCU callbacks. */
+	rcu_barrier();
 	msgslot_free_channels();
 	kmem_cache_destroy(msgslot_channel_cache);
 }

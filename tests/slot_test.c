@@ -1777,6 +1777,129 @@ TEST(concurrent_channel_creation_no_lost_channels)
 	EXPECT_EQ(0, ctx.errors);
 }
 
+/*
+ * Lookups while a slot's channel map grows. One thread creates GROW_CHANNELS
+ * new channels on one slot, which makes the map grow through several sizes;
+ * two others read random channels that already exist, with an ioctl before
+ * every read so that each read looks its channel up. A map that loses a
+ * channel while it moves channels between tables fails here with
+ * EWOULDBLOCK, or with another channel's message. The slot is one no other
+ * test uses, so no other test's channel can share an id with these.
+ */
+#define GROW_CHANNELS	65536
+#define GROW_READERS	2
+#define GROW_MINOR	4		/* no other test's slot: its ids stay apart */
+
+struct grow_ctx {
+	uint32_t ids[GROW_CHANNELS];
+	long created;			/* ids[0..created-1] exist */
+	int done;
+	long reads[GROW_READERS], lost[GROW_READERS], wrong[GROW_READERS];
+};
+
+/* The message of channel @id: its id, its complement, then a length tag. */
+static size_t grow_message(unsigned char *m, uint32_t id)
+{
+	uint32_t not_id = ~id;
+	size_t len = 8 + id % 57;
+
+	memcpy(m, &id, 4);
+	memcpy(m + 4, &not_id, 4);
+	memset(m + 8, (int)(id & 0xff), len - 8);
+	return len;
+}
+
+struct grow_arg {
+	struct grow_ctx *ctx;
+	unsigned int k;
+	int fd;
+};
+
+static void *grow_reader(void *arg)
+{
+	struct grow_arg *a = arg;
+	struct grow_ctx *ctx = a->ctx;
+	unsigned char want[MAX_LEN], buf[STRESS_BUF];
+	uint64_t rng = mix64(g_seed + a->k);
+
+	while (!__atomic_load_n(&ctx->done, __ATOMIC_ACQUIRE)) {
+		long have = __atomic_load_n(&ctx->created, __ATOMIC_ACQUIRE);
+		uint32_t id;
+		size_t len;
+		ssize_t n;
+
+		rng = mix64(rng);
+		id = ctx->ids[rng % (uint64_t)have];
+		len = grow_message(want, id);
+		ctx->reads[a->k]++;
+		if (ioctl(a->fd, g_ioctl, (unsigned long)id)) {
+			ctx->wrong[a->k]++;
+			continue;
+		}
+		n = read(a->fd, buf, sizeof(buf));
+		if (n < 0 && errno == EWOULDBLOCK) {
+			if (ctx->lost[a->k]++ == 0)
+				harness_diag("reader %u: channel %" PRIu32 " (of %ld created) not found",
+					     a->k, id, have);
+		} else if (n != (ssize_t)len || memcmp(buf, want, len)) {
+			if (ctx->wrong[a->k]++ == 0)
+				harness_diag("reader %u: channel %" PRIu32 ": read %zd (%s), expected %zu bytes",
+					     a->k, id, n, n < 0 ? errno_name(errno) : "bytes differ", len);
+		}
+	}
+	return NULL;
+}
+
+TEST_TIMEOUT(concurrent_lookups_while_map_grows, 300)
+{
+	static struct grow_ctx ctx;
+	struct grow_arg args[GROW_READERS];
+	pthread_t th[GROW_READERS];
+	unsigned char m[MAX_LEN];
+	long i, reads = 0, lost = 0, wrong = 0;
+	unsigned int k;
+	int fd = OPEN_SLOT(GROW_MINOR);
+
+	for (i = 0; i < GROW_CHANNELS; i++)
+		ctx.ids[i] = fresh_channel();
+	/* The first channel exists before the readers start. */
+	SET_CHANNEL(fd, ctx.ids[0]);
+	WRITE_MSG(fd, m, grow_message(m, ctx.ids[0]));
+	ctx.created = 1;
+	for (k = 0; k < GROW_READERS; k++) {
+		args[k].ctx = &ctx;
+		args[k].k = k;
+		args[k].fd = OPEN_SLOT(GROW_MINOR);
+		ASSERT_EQ(0, pthread_create(&th[k], NULL, grow_reader, &args[k]));
+	}
+	for (i = 1; i < GROW_CHANNELS; i++) {
+		size_t len = grow_message(m, ctx.ids[i]);
+
+		if (ioctl(fd, g_ioctl, (unsigned long)ctx.ids[i]) ||
+		    write(fd, m, len) != (ssize_t)len) {
+			harness_diag("creating channel %ld: %s", i, errno_name(errno));
+			break;
+		}
+		__atomic_store_n(&ctx.created, i + 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&ctx.done, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < GROW_READERS; k++) {
+		EXPECT_EQ(0, pthread_join(th[k], NULL));
+		close(args[k].fd);
+		reads += ctx.reads[k];
+		lost += ctx.lost[k];
+		wrong += ctx.wrong[k];
+	}
+	close(fd);
+	TH_LOG("%ld channels created on slot %d, %ld reads of existing channels meanwhile: %ld lost, %ld wrong",
+	       ctx.created, GROW_MINOR, reads, lost, wrong);
+	EXPECT_EQ(GROW_CHANNELS, ctx.created);
+	/* Too few reads would not have tested the moves. */
+	EXPECT_LE(10000, reads);
+	EXPECT_EQ(0, lost);
+	EXPECT_EQ(0, wrong);
+}
+
 /* Threads open, use and close descriptors over and over, each on its own channel. */
 struct churn_arg {
 	unsigned int id;
@@ -2708,6 +2831,7 @@ static void preamble(void)
 		snprintf(name, sizeof(name), "slot%d", minors[i]);
 		g_node[minors[i]] = node_at(name, g_major, (unsigned int)minors[i]);
 	}
+	g_node[GROW_MINOR] = node_at("slot4", g_major, GROW_MINOR);
 	g_full_node = node_at("full", 1, 7);
 	g_module_was_loaded = module_listed();
 	if (g_module_path && !g_module_was_loaded)
