@@ -1032,9 +1032,9 @@ static void print_scale(void)
 	long created;
 
 	for (c = 0; c < ncands; c++) {
-		tprintf("\n== scale: %s; median [min..max] spread, %d reps\n"
+		tprintf("\n== scale%s%s; median [min..max] spread, %d reps\n"
 			"   steady/ref1: over 1-channel steady chunks interleaved with this row's; steady/C1: over the C=1 row (same rep)\n",
-			cands[c].label, reps);
+			cands[c].label[0] ? ": " : "", cands[c].label, reps);
 		tprintf("%-10s %-8s %-26s %-24s %-26s %-22s %-22s %-22s %s\n", "pattern", "C",
 			"create ns/channel", "slowest 256 (ms)", "steady ns/op", "steady/ref1",
 			"steady/C1", "bytes/channel", "where (bytes/channel, last rep)");
