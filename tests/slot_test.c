@@ -14,7 +14,7 @@
  * Run:
  *	tests/slot_test [--major N] [--ioctl NUM] [--module PATH]
  *		[--bindir DIR] [--nodes DIR] [--stress-ms MS] [--seed N]
- *		[-t NAME]... [-l]
+ *		[--reload-cycles N] [-t NAME]... [-l]
  *
  * Every test that writes uses channels of its own, drawn from --seed, so
  * tests cannot see each other's messages; the fixed ids some tests need
@@ -54,6 +54,8 @@ static char g_module_name[64];
 static const char *g_bindir;
 static const char *g_nodes = "/tmp/slot-nodes";
 static unsigned int g_stress_ms = 1500;
+/* Unload/reload cycles of module_reload_cycles_with_many_channels: 50 on debug kernels. */
+static unsigned int g_reload_cycles = 3;
 static uint64_t g_seed;
 
 /* Set up by the preamble. */
@@ -1778,6 +1780,51 @@ TEST(concurrent_channel_creation_no_lost_channels)
 }
 
 /*
+ * Eight processes, four of them with two threads: four writers and eight
+ * readers over four channels on three slots (one id on two slots, two ids
+ * on one slot). The two writer threads of the second process switch
+ * between the channels of slot 0 with an ioctl before every write; every
+ * other worker keeps one descriptor per channel.
+ */
+TEST(concurrent_8_processes_with_threads_no_torn_reads)
+{
+	enum { NP = 8, NW = 4, NR = 8, NT = 4 };
+	/* Workers per process (threads); the first three processes write. */
+	static const unsigned int threads[NP] = { 1, 2, 1, 2, 1, 2, 1, 2 };
+	uint32_t shared_id = fresh_channel();
+	const struct stress_target t[NT] = {
+		{ 0, shared_id, 1, 0 }, { 0, fresh_channel(), 2, 1 },
+		{ 255, shared_id, 3, 2 }, { 3, fresh_channel(), 4, 3 },
+	};
+	struct stress_stats *stats = stress_stats_new();
+	struct stress_worker ws[NW + NR];
+	unsigned int p, i, first = 0;
+	pid_t pids[NP];
+
+	stress_prime(t, NT);
+	for (i = 0; i < NW + NR; i++)
+		stress_worker_init(&ws[i], i < NW, i < NW ? i : i - NW, NW,
+				   t, NT, stats);
+	for (i = 1; i <= 2; i++) {
+		ws[i].ntargets = 2;
+		ws[i].switch_channel = 1;
+	}
+	stress_start(stats);
+	for (p = 0; p < NP; p++) {
+		pids[p] = fork();
+		ASSERT_LE(0, pids[p]);
+		if (pids[p] == 0) {
+			stress_in_threads(&ws[first], threads[p]);
+			harness_leave();
+		}
+		first += threads[p];
+	}
+	for (p = 0; p < NP; p++)
+		EXPECT_CHILD_OK(pids[p]);
+	stress_report(stats, NW);
+}
+
+/*
  * Lookups while a slot's channel map grows. One thread creates GROW_CHANNELS
  * new channels on one slot, which makes the map grow through several sizes;
  * two others read random channels that already exist, with an ioctl before
@@ -2748,15 +2795,16 @@ TEST(module_unload_reload_clears_messages)
 	EXPECT_STORED(0, ch, "after reload", 12);
 }
 
-TEST(module_reload_cycles_with_many_channels)
+TEST_TIMEOUT(module_reload_cycles_with_many_channels, 600)
 {
-	enum { CYCLES = 3, PER_SLOT = 100 };
+	enum { PER_SLOT = 100 };
 	unsigned char msg[MAX_LEN];
 	uint32_t first[NR_MINORS];
-	int cycle, i, j;
+	unsigned int cycle;
+	int i, j;
 
 	require_module();
-	for (cycle = 0; cycle < CYCLES; cycle++) {
+	for (cycle = 0; cycle < g_reload_cycles; cycle++) {
 		int idle = OPEN_SLOT(1);	/* an open file with no channel */
 
 		for (i = 0; i < NR_MINORS; i++) {
@@ -2775,7 +2823,7 @@ TEST(module_reload_cycles_with_many_channels)
 		}
 		close(idle);
 		if (!EXPECT_EQ(0, module_unload())) {
-			TH_LOG("cycle %d: refcnt %ld", cycle, module_refcnt());
+			TH_LOG("cycle %u: refcnt %ld", cycle, module_refcnt());
 			break;
 		}
 		EXPECT_EQ(0, module_load());
@@ -2783,6 +2831,9 @@ TEST(module_reload_cycles_with_many_channels)
 		for (i = 0; i < NR_MINORS; i++)
 			EXPECT_NEVER_WRITTEN(minors[i], first[i]);
 	}
+	TH_LOG("%u unload/reload cycles, each with %d channels on %d slots",
+	       cycle, PER_SLOT * NR_MINORS, NR_MINORS);
+	EXPECT_EQ(g_reload_cycles, cycle);
 	expect_module_back();
 }
 
@@ -2822,9 +2873,10 @@ static void preamble(void)
 	char name[32];
 	int i;
 
-	harness_diag("major %u, ioctl 0x%lx, module %s, bindir %s, nodes %s, stress %u ms, seed 0x%016" PRIx64,
+	harness_diag("major %u, ioctl 0x%lx, module %s, bindir %s, nodes %s, stress %u ms, reload cycles %u, seed 0x%016" PRIx64,
 		     g_major, g_ioctl, g_module_path ? g_module_path : "(none)",
-		     g_bindir ? g_bindir : "(none)", g_nodes, g_stress_ms, g_seed);
+		     g_bindir ? g_bindir : "(none)", g_nodes, g_stress_ms,
+		     g_reload_cycles, g_seed);
 	if (mkdir(g_nodes, 0755) && errno != EEXIST)
 		harness_diag("setup: mkdir %s: %s", g_nodes, errno_name(errno));
 	for (i = 0; i < NR_MINORS; i++) {
@@ -2842,7 +2894,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: slot_test [--major N] [--ioctl NUM] [--module PATH] [--bindir DIR]\n"
-		"                 [--nodes DIR] [--stress-ms MS] [--seed N] [-t NAME]... [-l]\n");
+		"                 [--nodes DIR] [--stress-ms MS] [--seed N] [--reload-cycles N]\n"
+		"                 [-t NAME]... [-l]\n");
 }
 
 static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
@@ -2883,6 +2936,7 @@ int main(int argc, char **argv)
 		{ "nodes", required_argument, NULL, 'n' },
 		{ "stress-ms", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "reload-cycles", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -2923,6 +2977,11 @@ int main(int argc, char **argv)
 			if (parse_ulong(optarg, ULONG_MAX, &v))
 				goto bad;
 			g_seed = v;
+			break;
+		case 'R':
+			if (parse_ulong(optarg, 10000, &v) || v == 0)
+				goto bad;
+			g_reload_cycles = (unsigned int)v;
 			break;
 		case 't':
 			if (harness_select(optarg)) {
