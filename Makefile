@@ -10,6 +10,8 @@
 #   make dkms-uninstall  dkms remove, sources removed
 #   make demo            the example session, in a VM
 #   make check           lint and the whole test suite, in VMs of each kernel
+#   make check-all       the same on every kernel of the matrix (5.10 to 7.3,
+#                        PREEMPT_RT, arm64) and a debug kernel (KASAN, lockdep)
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
@@ -48,7 +50,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 	message_sender.c message_reader.c $(MAN1) $(MAN4)
 
 .PHONY: all module programs clean load unload install uninstall \
-	dkms-install dkms-uninstall dkms-files check fuzz bench demo lint
+	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint
 
 all: module programs
 
@@ -113,6 +115,9 @@ unload:
 
 check:
 	vm/msgslot-vm check
+
+check-all:
+	vm/msgslot-vm check-all
 
 fuzz:
 	SEED="$(SEED)" N="$(N)" vm/msgslot-vm fuzz
