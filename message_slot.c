@@ -43,6 +43,7 @@
 #include <linux/init.h>
 #include <linux/jhash.h>
 #include <linux/kernel.h>		/* upper_32_bits() */
+#include <linux/mm.h>			/* kvcalloc(), kvfree() on 5.10 */
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
