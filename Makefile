@@ -12,6 +12,10 @@
 #   make check           lint and the whole test suite, in VMs of each kernel
 #   make check-all       the same on every kernel of the matrix (5.10 to 7.3,
 #                        PREEMPT_RT, arm64) and a debug kernel (KASAN, lockdep)
+#   make check IMPL=DIR  the suite against another implementation (the kit)
+#   make grade SUBMISSIONS=DIR   every subfolder graded: grades.csv, grades.md
+#   make mutants         the kit must catch every tests/mutants/*.patch
+#   make sandbox-test    hostile Makefiles must not get out of the build sandbox
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
@@ -50,7 +54,8 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 	message_sender.c message_reader.c $(MAN1) $(MAN4)
 
 .PHONY: all module programs clean load unload install uninstall \
-	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint
+	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
+	grade mutants sandbox-test
 
 all: module programs
 
@@ -113,8 +118,22 @@ unload:
 	rmmod message_slot
 	for n in $(NODES); do rm -f /dev/slot$$n; done
 
+# With IMPL=DIR the conformance kit tests the implementation in DIR instead.
 check:
+ifeq ($(IMPL),)
 	vm/msgslot-vm check
+else
+	vm/msgslot-kit check "$(IMPL)"
+endif
+
+grade:
+	vm/msgslot-kit grade "$(SUBMISSIONS)"
+
+mutants:
+	vm/msgslot-kit mutants
+
+sandbox-test:
+	vm/msgslot-kit sandbox-test
 
 check-all:
 	vm/msgslot-vm check-all
