@@ -440,23 +440,37 @@ TEST(ioctl_unknown_command_einval_keeps_channel)
 	}
 }
 
+/*
+ * The contract's second encoding of the command: --ioctl's (by default
+ * MSG_SLOT_CHANNEL) with the size of an unsigned long, so that it follows an
+ * implementation whose header uses another major (MSG_SLOT_CHANNEL_UL here).
+ */
+static unsigned long ioctl_ul(void)
+{
+	return (g_ioctl & ~((unsigned long)_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+	       ((unsigned long)sizeof(unsigned long) << _IOC_SIZESHIFT);
+}
+
 TEST(ioctl_unsigned_long_command_accepted)
 {
 	unsigned char m1[30], m2[31];
 	uint32_t ch = fresh_channel();
 	int a = OPEN_SLOT(2), b = OPEN_SLOT(2);
+	const unsigned long cmd_ul = ioctl_ul();
 
-	TH_LOG("MSG_SLOT_CHANNEL 0x%lx, MSG_SLOT_CHANNEL_UL 0x%lx",
-	       (unsigned long)MSG_SLOT_CHANNEL, (unsigned long)MSG_SLOT_CHANNEL_UL);
+	TH_LOG("MSG_SLOT_CHANNEL 0x%lx, its unsigned long form 0x%lx",
+	       g_ioctl, cmd_ul);
+	if (g_ioctl == (unsigned long)MSG_SLOT_CHANNEL)
+		EXPECT_EQ((unsigned long)MSG_SLOT_CHANNEL_UL, cmd_ul);
 	fill_unique(m1, sizeof(m1), 1);
 	fill_unique(m2, sizeof(m2), 2);
-	ASSERT_EQ(0, ioctl(a, MSG_SLOT_CHANNEL_UL, (unsigned long)ch));
+	ASSERT_EQ(0, ioctl(a, cmd_ul, (unsigned long)ch));
 	WRITE_MSG(a, m1, sizeof(m1));
 	SET_CHANNEL(b, ch);
 	EXPECT_READ(b, m1, sizeof(m1));
 	WRITE_MSG(b, m2, sizeof(m2));
 	EXPECT_READ(a, m2, sizeof(m2));
-	EXPECT_ERRNO(ioctl(a, MSG_SLOT_CHANNEL_UL, 0UL), EINVAL);
+	EXPECT_ERRNO(ioctl(a, cmd_ul, 0UL), EINVAL);
 	EXPECT_READ(a, m2, sizeof(m2));
 }
 
