@@ -26,6 +26,19 @@
  */
 #define MSG_SLOT_CHANNEL_UL	_IOW(MAJOR_NUM, 0, unsigned long)
 
+/*
+ * ioctl(fd, MSG_SLOT_SET_CEN, mode): censorship of this file descriptor's
+ * writes, mode 0 (off) or 1 (on), in the assignment's censorship terms
+ * (spring 2025: every 3rd byte, fall 2025/26: every 4th). Only a module
+ * loaded with censor=3 or censor=4 knows it; the classic module answers
+ * EINVAL, as for any unknown command. Both encodings are accepted.
+ */
+#define MSG_SLOT_SET_CEN	_IOW(MAJOR_NUM, 1, unsigned int)
+#define MSG_SLOT_SET_CEN_UL	_IOW(MAJOR_NUM, 1, unsigned long)
+
+/* What a censored write puts in place of every censored byte. */
+#define MSG_SLOT_CEN_CHAR	'#'
+
 /* Longest message, in bytes. Messages are 1 to MSG_SLOT_MAX_LEN bytes. */
 #define MSG_SLOT_MAX_LEN	128
 
