@@ -24,6 +24,7 @@
  *   mutex (they allocate, so they may sleep).
  * - An open file remembers its channel once a read or write has found it
  *   (see msgslot_file_cache()), so later reads and writes skip the lookup.
+ *   Its censorship mode (censor=3 or 4) is one bit of the same word.
  * - Each channel's message is guarded by its seqlock. A writer copies the
  *   user's bytes to the stack first (a fault leaves the message as it was),
  *   then stores them under the write lock with a memcpy. A reader copies
@@ -119,58 +120,125 @@ module_param(node_mode, ushort, 0444);
 MODULE_PARM_DESC(node_mode, "permissions of the created nodes (default 0666)");
 
 /*
- * file->private_data is NULL (no channel set), a channel, or an id set by
- * ioctl whose channel this file has not found yet (bit 0 set; channels are
- * aligned). The first read or write that finds the channel replaces the id
- * with it, unless an ioctl changed it meanwhile. Channels live until the
- * module is unloaded, so the pointer never dangles; a read or write racing
- * an ioctl uses the old or the new channel, never a mix. An open file costs
- * no memory. On 32-bit kernels an id does not fit beside the tag bit: the
- * file keeps the id alone and every read and write looks it up.
+ * Censorship (the assignment's spring 2025 and fall 2025/26 terms): with
+ * censor=N, ioctl(MSG_SLOT_SET_CEN, 1) makes a file's writes store '#' at
+ * every N-th byte. Read-only: it is fixed while the module is loaded.
+ */
+static unsigned int censor = MSG_SLOT_CENSOR;
+module_param(censor, uint, 0444);
+MODULE_PARM_DESC(censor, "censorship period: 0 (off, MSG_SLOT_SET_CEN unknown), 3 or 4 (default set by the build)");
+
+/*
+ * file->private_data is one word: the file's channel and its censorship
+ * mode, so that an open file costs no memory and a read or write sees both
+ * in one load. Bit 1 is the mode; the rest is 0 (no channel set), a channel,
+ * or an id set by ioctl whose channel this file has not found yet (bit 0
+ * set; channels are aligned). The first read or write that finds the
+ * channel replaces the id with it, unless an ioctl changed the word
+ * meanwhile. Channels live until the module is unloaded, so the pointer
+ * never dangles; a read or write racing an ioctl uses the old or the new
+ * channel, never a mix. On 32-bit kernels an id does not fit beside the tag
+ * bits: the file keeps the id alone, every read and write looks it up, and
+ * censorship is not available.
  */
 #if BITS_PER_LONG == 64
-static void *msgslot_id_to_file(u32 id)
+#define MSGSLOT_FILE_ID		1UL
+#define MSGSLOT_FILE_CEN	2UL
+
+static unsigned long msgslot_id_to_file(u32 id)
 {
-	return (void *)(((unsigned long)id << 1) | 1);
+	return ((unsigned long)id << 2) | MSGSLOT_FILE_ID;
 }
 
-static bool msgslot_file_is_id(void *v)
+static bool msgslot_file_is_id(unsigned long v)
 {
-	return (unsigned long)v & 1;
+	return v & MSGSLOT_FILE_ID;
 }
 
-static u32 msgslot_file_to_id(void *v)
+static u32 msgslot_file_to_id(unsigned long v)
 {
-	return (unsigned long)v >> 1;
+	return v >> 2;
 }
 
-/* Remember @ch in @file if the file's channel is still the id @v. */
-static void msgslot_file_cache(struct file *file, void *v,
+static struct msgslot_channel *msgslot_file_to_channel(unsigned long v)
+{
+	return (struct msgslot_channel *)(v & ~(MSGSLOT_FILE_ID | MSGSLOT_FILE_CEN));
+}
+
+static bool msgslot_file_censored(unsigned long v)
+{
+	return v & MSGSLOT_FILE_CEN;
+}
+
+/* Remember @ch in @file if the file's word is still @v. */
+static void msgslot_file_cache(struct file *file, unsigned long v,
 			       struct msgslot_channel *ch)
 {
-	cmpxchg(&file->private_data, v, (void *)ch);
+	cmpxchg(&file->private_data, (void *)v,
+		(void *)((unsigned long)ch | (v & MSGSLOT_FILE_CEN)));
 }
 #else
-static void *msgslot_id_to_file(u32 id)
+#define MSGSLOT_FILE_CEN	0UL
+
+static unsigned long msgslot_id_to_file(u32 id)
 {
-	return (void *)(unsigned long)id;
+	return id;
 }
 
-static bool msgslot_file_is_id(void *v)
+static bool msgslot_file_is_id(unsigned long v)
 {
 	return true;
 }
 
-static u32 msgslot_file_to_id(void *v)
+static u32 msgslot_file_to_id(unsigned long v)
 {
-	return (unsigned long)v;
+	return v;
 }
 
-static void msgslot_file_cache(struct file *file, void *v,
+static struct msgslot_channel *msgslot_file_to_channel(unsigned long v)
+{
+	return NULL;
+}
+
+static bool msgslot_file_censored(unsigned long v)
+{
+	return false;
+}
+
+static void msgslot_file_cache(struct file *file, unsigned long v,
 			       struct msgslot_channel *ch)
 {
 }
 #endif
+
+/* No channel set: the word holds at most the mode. */
+static bool msgslot_file_has_channel(unsigned long v)
+{
+	return v & ~MSGSLOT_FILE_CEN;
+}
+
+/* The file's word, for one read or write. */
+static unsigned long msgslot_file_word(struct file *file)
+{
+	return (unsigned long)READ_ONCE(file->private_data);
+}
+
+/*
+ * Replace the bits of @mask in the file's word with @bits, atomically: a
+ * read or write that caches its channel at the same time (a cmpxchg from
+ * the old word) then fails to, instead of undoing this change.
+ */
+static void msgslot_file_update(struct file *file, unsigned long mask,
+				unsigned long bits)
+{
+	unsigned long old, cur = msgslot_file_word(file);
+
+	do {
+		old = cur;
+		cur = (unsigned long)cmpxchg(&file->private_data, (void *)old,
+					     (void *)((old & ~mask) | bits));
+	} while (cur != old);
+}
 
 static struct msgslot_slot *msgslot_file_slot(struct file *file)
 {
@@ -520,6 +588,15 @@ fault:
 	return -EFAULT;
 }
 
+/* Every censor-th byte of the message (1-based) becomes MSG_SLOT_CEN_CHAR. */
+static void msgslot_censor(u8 *msg, size_t len)
+{
+	size_t i;
+
+	for (i = censor - 1; i < len; i += censor)
+		msg[i] = MSG_SLOT_CEN_CHAR;
+}
+
 static int msgslot_open(struct inode *inode, struct file *file)
 {
 	file->private_data = NULL;
@@ -532,17 +609,28 @@ static long msgslot_ioctl(struct file *file, unsigned int cmd,
 {
 	/*
 	 * The contract wants EINVAL for an unknown command too, not the
-	 * usual ENOTTY. Both encodings of command 0 (see message_slot.h) are
-	 * the same command.
+	 * usual ENOTTY. Both encodings of each command (see message_slot.h)
+	 * are the same command; MSG_SLOT_SET_CEN exists only with censor=N.
 	 */
-	if (cmd != MSG_SLOT_CHANNEL && cmd != MSG_SLOT_CHANNEL_UL)
+	switch (cmd) {
+	case MSG_SLOT_CHANNEL:
+	case MSG_SLOT_CHANNEL_UL:
+		/* The id is a 32-bit value: a larger one must not alias a channel. */
+		if (!arg || upper_32_bits(arg))
+			return -EINVAL;
+		/* A new channel; the censorship mode stays. */
+		msgslot_file_update(file, ~MSGSLOT_FILE_CEN, msgslot_id_to_file(arg));
+		return 0;
+	case MSG_SLOT_SET_CEN:
+	case MSG_SLOT_SET_CEN_UL:
+		if (!censor || arg > 1)
+			return -EINVAL;
+		/* A new mode; the channel stays. */
+		msgslot_file_update(file, MSGSLOT_FILE_CEN, arg ? MSGSLOT_FILE_CEN : 0);
+		return 0;
+	default:
 		return -EINVAL;
-	/* The id is a 32-bit value: a larger one must not alias a channel. */
-	if (!arg || upper_32_bits(arg))
-		return -EINVAL;
-
-	WRITE_ONCE(file->private_data, msgslot_id_to_file(arg));
-	return 0;
+	}
 }
 
 static ssize_t msgslot_write(struct file *file, const char __user *ubuf,
@@ -550,13 +638,13 @@ static ssize_t msgslot_write(struct file *file, const char __user *ubuf,
 {
 	/* Filled before use, and only @len bytes are used: no zeroing. */
 	u64 msg[MSG_SLOT_MAX_LEN / sizeof(u64)] __uninitialized;
-	void *v = READ_ONCE(file->private_data);
+	unsigned long v = msgslot_file_word(file);
 	struct msgslot_slot *slot;
 	struct msgslot_channel *ch;
 	int ret;
 
 	/* The contract fixes this order: channel, size, buffer, memory. */
-	if (!v)
+	if (!msgslot_file_has_channel(v))
 		return -EINVAL;
 	if (len == 0 || len > MSG_SLOT_MAX_LEN)
 		return -EMSGSIZE;
@@ -566,9 +654,12 @@ static ssize_t msgslot_write(struct file *file, const char __user *ubuf,
 	 */
 	if (msgslot_from_user(msg, ubuf, len))
 		return -EINVAL;
+	/* What is stored is the censored message. */
+	if (msgslot_file_censored(v))
+		msgslot_censor((u8 *)msg, len);
 
 	if (!msgslot_file_is_id(v)) {
-		msgslot_store(v, msg, len);
+		msgslot_store(msgslot_file_to_channel(v), msg, len);
 		return len;
 	}
 	slot = msgslot_file_slot(file);
@@ -590,15 +681,15 @@ static ssize_t msgslot_read(struct file *file, char __user *ubuf,
 {
 	/* Filled before use, and only the message's bytes are used. */
 	u64 msg[MSG_SLOT_MAX_LEN / sizeof(u64)] __uninitialized;
-	void *v = READ_ONCE(file->private_data);
+	unsigned long v = msgslot_file_word(file);
 	struct msgslot_channel *ch;
 	size_t msg_len;
 
 	/* The contract fixes this order: channel, message, size, buffer. */
-	if (!v)
+	if (!msgslot_file_has_channel(v))
 		return -EINVAL;
 	if (!msgslot_file_is_id(v)) {
-		ch = v;
+		ch = msgslot_file_to_channel(v);
 	} else {
 		ch = msgslot_find(msgslot_file_slot(file), msgslot_file_to_id(v));
 		if (!ch)
@@ -719,6 +810,13 @@ static int __init msgslot_init(void)
 	if (nodes > MSGSLOT_MINORS || node_mode > 0777) {
 		pr_err("nodes=%u node_mode=0%o: at most %d nodes, mode at most 0777\n",
 		       nodes, node_mode, MSGSLOT_MINORS);
+		return -EINVAL;
+	}
+	/* The mode needs a bit of the file's word beside the id (64-bit). */
+	if ((censor && censor != 3 && censor != 4) ||
+	    (censor && BITS_PER_LONG != 64)) {
+		pr_err("censor=%u: 0, 3 or 4 (and 3 or 4 only on 64-bit kernels)\n",
+		       censor);
 		return -EINVAL;
 	}
 
