@@ -17,7 +17,8 @@
 #                        grades.csv, grades.md (SHARD=K/N: only the K-th of N parts)
 #   make grade-merge PARTS="DIR..."  one grades.csv, grades.md from every part
 #   make mutants         the kit must catch every tests/mutants/*.patch
-#   make sandbox-test    hostile Makefiles must not get out of the build sandbox
+#   make sandbox-test    hostile Makefiles and archives must not get out of the
+#                        build sandbox; sharded grading must merge to one run's
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
