@@ -16,9 +16,12 @@
 #   make check-all       the same on every kernel of the matrix (5.10 to 7.3,
 #                        PREEMPT_RT, arm64) and a debug kernel (KASAN, lockdep)
 #   make check IMPL=DIR  the suite against another implementation (the kit)
-#   make grade SUBMISSIONS=DIR   every subfolder graded: grades.csv, grades.md
+#   make grade SUBMISSIONS=DIR   every folder, .zip or .tar.gz in DIR graded:
+#                        grades.csv, grades.md (SHARD=K/N: only the K-th of N parts)
+#   make grade-merge PARTS="DIR..."  one grades.csv, grades.md from every part
 #   make mutants         the kit must catch every tests/mutants/*.patch
-#   make sandbox-test    hostile Makefiles must not get out of the build sandbox
+#   make sandbox-test    hostile Makefiles and archives must not get out of the
+#                        build sandbox; sharded grading must merge to one run's
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
@@ -64,7 +67,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 
 .PHONY: all module programs clean load unload install uninstall \
 	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
-	grade mutants sandbox-test
+	grade grade-merge mutants sandbox-test
 
 all: module programs
 
@@ -144,8 +147,13 @@ else
 	vm/msgslot-kit check "$(IMPL)"
 endif
 
+# SHARD, GRADES, JOBS, KERNELS...: as variables on make's command line, they
+# reach the kit in its environment.
 grade:
 	vm/msgslot-kit grade "$(SUBMISSIONS)"
+
+grade-merge:
+	vm/msgslot-kit grade-merge $(PARTS)
 
 mutants:
 	vm/msgslot-kit mutants
