@@ -528,6 +528,20 @@ static int count_lines(const char *records, int level, const char *needle)
 	return count;
 }
 
+/* Diagnostics of several lines: each a TAP "#" line of its own. */
+static void log_lines(const char *title, const char *text)
+{
+	const char *p = text, *nl;
+
+	TH_LOG("%s:", title);
+	for (; *p; p = nl + 1) {
+		nl = strchrnul(p, '\n');
+		TH_LOG("  %.*s", (int)(nl - p), p);
+		if (!*nl)
+			break;
+	}
+}
+
 /* ---- the per-user limit ----------------------------------------------- */
 
 TEST(user_limit_refuses_with_enomem_and_changes_nothing)
@@ -551,8 +565,10 @@ TEST(user_limit_refuses_with_enomem_and_changes_nothing)
 	EXPECT_EQ(1, as_user(NOBODY, READ_NONE, 1, 1100, 1, 0, &err));
 	EXPECT_EQ(1, as_user(0, READ_NONE, 0, 4000000000u, 1, 0, &err));
 	read_usage(&after);
-	if (!EXPECT_EQ(0, strcmp(before.text, after.text)))
-		TH_LOG("usage before:\n%s\nafter the refused writes:\n%s", before.text, after.text);
+	if (!EXPECT_EQ(0, strcmp(before.text, after.text))) {
+		log_lines("usage before", before.text);
+		log_lines("usage after the refused writes", after.text);
+	}
 	EXPECT_FALSE(after.has_slot[1]);
 
 	/* Full or not, the user's channels still take writes. */
@@ -728,6 +744,7 @@ TEST(usage_file_shows_each_count_exactly)
 	/* Reading changes nothing. */
 	read_usage(&again);
 	EXPECT_EQ(0, strcmp(u.text, again.text));
+	log_lines(USAGE, u.text);
 }
 
 /* ---- the warning ------------------------------------------------------ */
@@ -761,7 +778,7 @@ TEST(refusals_log_a_rate_limited_warning_naming_the_limit)
 	lines = count_lines(records, -1, "no new channel");
 	TH_LOG("in %.1f s: %d max_channels and %d max_user_channels lines of %d", secs, alls, users, lines);
 	if (!EXPECT_EQ(1, alls) || !EXPECT_LE(1, users))
-		TH_LOG("the kernel log had:\n%s", records);
+		log_lines("the kernel log had", records);
 	/* Every line is a KERN_WARNING one and names a limit. */
 	EXPECT_EQ(lines, users + alls);
 	if (secs < 5)
@@ -1046,7 +1063,7 @@ TEST_TIMEOUT(memory_cgroup_limit_ends_in_enomem_without_oom_kill, 120)
 		 count_lines(records, -1, "invoked oom-killer") +
 		 count_lines(records, -1, "oom-kill:");
 	if (!EXPECT_EQ(0, killed))
-		TH_LOG("the kernel log had:\n%s", records);
+		log_lines("the kernel log had", records);
 	free(records);
 	/* The module counted exactly what was created. */
 	read_usage(&u);
@@ -1095,7 +1112,7 @@ TEST_TIMEOUT(default_limits_stop_the_loop, 600)
 	read_usage(&u);
 	EXPECT_EQ(DEFAULT_USER_LIMIT, u.max_user_channels);
 	EXPECT_EQ(param("max_channels"), u.max_channels);
-	TH_LOG("defaults: max_user_channels %lu, max_channels %lu, MemTotal-based",
+	TH_LOG("defaults: max_user_channels %lu, max_channels %lu",
 	       u.max_user_channels, u.max_channels);
 
 	limit = DEFAULT_USER_LIMIT;
