@@ -10,18 +10,28 @@
  * Channel map: one hash table per slot, chained through the channels
  * themselves (one pointer each). When the slot holds more channels than
  * buckets, a table twice as big is allocated and the channels move to it a
- * few buckets per insert, so no insert waits for a whole resize. A channel
- * costs its slab object (152 bytes, 26 to a page) plus 8 to 16 bytes of
- * bucket array, whatever its id: dense and scattered ids cost the same.
+ * few buckets per insert, so no insert waits for a whole resize; a chain
+ * grown too long at a normal load gets a table of the same size with a new
+ * seed instead. A channel costs its slab object (152 bytes, 26 to a page)
+ * plus 8 to 16 bytes of bucket array, whatever its id: dense and scattered
+ * ids cost the same.
+ *
+ * Limits: channels live until the module is unloaded, so their number is
+ * bounded per user (max_user_channels, charged to the user who creates the
+ * channel; CAP_SYS_RESOURCE is exempt) and in all (max_channels), as the
+ * kernel bounds POSIX message queues and epoll watches. Over a limit, the
+ * write that would create a channel fails with ENOMEM.
  *
  * Concurrency:
- * - Lookups take no lock and never wait: RCU protects the bucket arrays,
- *   and a channel, once created, lives until the module is unloaded, which
- *   cannot happen while a slot file is open. While a resize runs, a lookup
- *   that misses in the current table looks in the next one too (see
- *   msgslot_find() for why no channel can slip between the two).
+ * - Lookups that find their channel take no lock and never wait: RCU
+ *   protects the bucket arrays, and a channel, once created, lives until the
+ *   module is unloaded, which cannot happen while a slot file is open.
+ *   While a resize runs, a lookup that misses in the current table looks in
+ *   the next one too, and a miss that a resize overlapped is confirmed
+ *   under the slot's mutex (see msgslot_find()).
  * - Inserts and the resize steps they make are serialized by the slot's
- *   mutex (they allocate, so they may sleep).
+ *   mutex (they allocate, so they may sleep). The channel counts of users
+ *   and of the module are guarded by msgslot_limit_lock.
  * - An open file remembers its channel once a read or write has found it
  *   (see msgslot_file_cache()), so later reads and writes skip the lookup.
  *   Its censorship mode (censor=3 or 4) is one bit of the same word.
@@ -37,10 +47,14 @@
 
 #include <linux/atomic.h>		/* cmpxchg() */
 #include <linux/bits.h>
+#include <linux/capability.h>
 #include <linux/compiler.h>
+#include <linux/cred.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/init.h>
 #include <linux/jhash.h>
 #include <linux/kernel.h>		/* upper_32_bits() */
@@ -50,8 +64,10 @@
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>		/* cond_resched() */
+#include <linux/seq_file.h>
 #include <linux/seqlock.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
@@ -66,12 +82,34 @@
 #define MSGSLOT_MINORS		256
 #define MSGSLOT_NAME		"message_slot"	/* in /proc/devices */
 #define MSGSLOT_MIN_BUCKETS	16
-#define MSGSLOT_MAX_BUCKETS	BIT(31)
+/*
+ * The biggest bucket array: kvmalloc() refuses, with a WARN, any request
+ * over INT_MAX bytes, and 2^27 pointers is the last power of two below it.
+ * Past 2^27 channels a slot's chains just get longer.
+ */
+#define MSGSLOT_MAX_BUCKETS	BIT(27)
 /*
  * Old buckets moved per insert while a resize runs: the resize ends long
  * before the new table is full (one bucket per insert would be enough).
  */
 #define MSGSLOT_MOVE_BUCKETS	8
+/*
+ * An insert that makes a chain longer than this, in a table no fuller
+ * than one channel a bucket, starts a rehash: a table of the same size
+ * with a new seed, as rhashtable does. With jhash under a random seed such
+ * a chain comes about once in 10^13 buckets (Poisson tail at load 1), so
+ * it means an unlucky seed or ids chosen against it.
+ */
+#define MSGSLOT_MAX_CHAIN	16
+/*
+ * Every allocation a write makes fails rather than warn or wake the OOM
+ * killer, the machine's or its memory cgroup's: a first write gets ENOMEM,
+ * and a resize (optional: a failed one only leaves longer chains) is tried
+ * again later. All are charged to the writer's memory cgroup.
+ */
+#define MSGSLOT_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
+/* max_channels until the module computes its default at load. */
+#define MSGSLOT_LIMIT_AUTO	ULONG_MAX
 
 struct msgslot_channel {
 	struct msgslot_channel __rcu *next;	/* bucket chain; slot mutex */
@@ -96,16 +134,30 @@ struct msgslot_table {
 /* All but the two table pointers are guarded by the mutex. */
 struct msgslot_slot {
 	struct msgslot_table __rcu *table;	/* NULL until a first channel */
-	struct msgslot_table __rcu *next;	/* the bigger table, in a resize */
+	struct msgslot_table __rcu *next;	/* the new table, in a resize */
 	struct mutex lock;			/* inserts and resize steps */
 	unsigned long moved;			/* buckets of table moved to next */
 	unsigned long count;			/* channels */
-	unsigned long grow_at;			/* count that starts a resize */
+	unsigned long retry_at;			/* no resize before this count */
+};
+
+/* Channels created by one user, for max_user_channels. */
+struct msgslot_user {
+	struct hlist_node node;			/* in msgslot_users */
+	kuid_t uid;
+	unsigned long channels;			/* msgslot_limit_lock */
 };
 
 static struct msgslot_slot msgslot_slots[MSGSLOT_MINORS];
 
 static struct kmem_cache *msgslot_channel_cache;
+
+/* Users who created channels, until unload; and all channels. */
+static DEFINE_HASHTABLE(msgslot_users, 6);
+static DEFINE_SPINLOCK(msgslot_limit_lock);
+static unsigned long msgslot_channels;		/* msgslot_limit_lock */
+
+static struct dentry *msgslot_debugfs;
 
 /*
  * Optional: create /dev/slot0 .. /dev/slot<nodes-1> through devtmpfs. The
@@ -118,6 +170,20 @@ MODULE_PARM_DESC(nodes, "create /dev/slot0 .. /dev/slot<nodes-1> (0..256, defaul
 static ushort node_mode = 0666;
 module_param(node_mode, ushort, 0444);
 MODULE_PARM_DESC(node_mode, "permissions of the created nodes (default 0666)");
+
+/*
+ * The limits, writable at run time. One user may fill one slot with 2^20
+ * channels (the contract's promise), about 170 MB; in all, the channels
+ * that fit in an eighth of RAM, and never fewer than one user's 2^20.
+ * Lowering a limit keeps the channels that exist.
+ */
+static unsigned long max_user_channels = BIT(20);
+module_param(max_user_channels, ulong, 0644);
+MODULE_PARM_DESC(max_user_channels, "channels one user may create, CAP_SYS_RESOURCE exempt (default 1048576)");
+
+static unsigned long max_channels = MSGSLOT_LIMIT_AUTO;
+module_param(max_channels, ulong, 0644);
+MODULE_PARM_DESC(max_channels, "channels in all slots (default: an eighth of RAM's worth, at least 1048576)");
 
 /*
  * Censorship (the assignment's spring 2025 and fall 2025/26 terms): with
@@ -264,46 +330,6 @@ static struct msgslot_channel *msgslot_lookup_rcu(struct msgslot_table *t,
 	return NULL;
 }
 
-/*
- * Channel @id of @slot, or NULL if it has none; the pointer stays valid
- * until the module is unloaded. Takes no lock. A resize moves each chain's
- * last channel at a time: it links the channel at the head of its chain in
- * the next table (so a reader standing on it walks on into that chain),
- * then unlinks it from the old chain, and only then moves the next one. A
- * walk of the old chain that misses a channel therefore finds it in the
- * next table, and a walk that started before the resize ended sees the new
- * table pointer when it looks again.
- */
-static struct msgslot_channel *msgslot_find(struct msgslot_slot *slot, u32 id)
-{
-	struct msgslot_table *t, *next;
-	struct msgslot_channel *ch = NULL;
-
-	rcu_read_lock();
-	t = rcu_dereference(slot->table);
-	while (t) {
-		ch = msgslot_lookup_rcu(t, id);
-		if (ch)
-			break;
-		/* Moves publish in the next table before unlinking. */
-		smp_rmb();
-		next = rcu_dereference(slot->next);
-		if (next) {
-			ch = msgslot_lookup_rcu(next, id);
-			if (ch)
-				break;
-		}
-		/* A resize ends by publishing its table, then clearing next. */
-		smp_rmb();
-		next = rcu_dereference(slot->table);
-		if (next == t)
-			break;
-		t = next;
-	}
-	rcu_read_unlock();
-	return ch;
-}
-
 static struct msgslot_channel *msgslot_lookup_one(struct msgslot_table *t,
 						  u32 id, struct mutex *lock)
 {
@@ -334,14 +360,55 @@ static struct msgslot_channel *msgslot_lookup_locked(struct msgslot_slot *slot,
 	return ch;
 }
 
+/*
+ * Channel @id of @slot, or NULL if it has none; the pointer stays valid
+ * until the module is unloaded. A hit takes no lock. A resize moves each
+ * chain a channel at a time, from its head, so a lookup standing on a
+ * moved channel walks on into the next table's chain and can miss the
+ * channels still in the old one: a miss is trusted only if no resize
+ * overlapped the walk (no next table, and the same table after it), and
+ * is otherwise looked up again under the slot's mutex, which no resize
+ * step overlaps. Misses are rare (a first write, or a read of a channel
+ * never written) and resizes short.
+ */
+static struct msgslot_channel *msgslot_find(struct msgslot_slot *slot, u32 id)
+{
+	struct msgslot_table *t, *next;
+	struct msgslot_channel *ch = NULL;
+	bool sure = false;
+
+	rcu_read_lock();
+	t = rcu_dereference(slot->table);
+	if (t)
+		ch = msgslot_lookup_rcu(t, id);
+	if (!ch) {
+		/* Moves begin after next is published. */
+		smp_rmb();
+		next = rcu_dereference(slot->next);
+		if (next)
+			ch = msgslot_lookup_rcu(next, id);
+		/* A resize ends by publishing its table, then clearing next. */
+		smp_rmb();
+		sure = !next && rcu_access_pointer(slot->table) == t;
+	}
+	rcu_read_unlock();
+	if (ch || sure)
+		return ch;
+
+	mutex_lock(&slot->lock);
+	ch = msgslot_lookup_locked(slot, id);
+	mutex_unlock(&slot->lock);
+	return ch;
+}
+
 static struct msgslot_table *msgslot_table_alloc(unsigned long buckets)
 {
 	struct msgslot_table *t;
 
-	t = kmalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = kmalloc(sizeof(*t), MSGSLOT_GFP);
 	if (!t)
 		return NULL;
-	t->buckets = kvcalloc(buckets, sizeof(*t->buckets), GFP_KERNEL_ACCOUNT);
+	t->buckets = kvcalloc(buckets, sizeof(*t->buckets), MSGSLOT_GFP);
 	if (!t->buckets) {
 		kfree(t);
 		return NULL;
@@ -362,35 +429,28 @@ static void msgslot_table_free_rcu(struct rcu_head *head)
 	msgslot_table_free(container_of(head, struct msgslot_table, rcu));
 }
 
-/* Move the channels of bucket @i of @old to @new, last one first. */
+/*
+ * Move the channels of bucket @i of @old to @new, head first, in one pass:
+ * each is linked into @new before it leaves @old, so a lookup finds it in
+ * one or the other, and a lookup that walks on from a moved channel into
+ * @new sees slot->next set and confirms its miss (msgslot_find()).
+ */
 static void msgslot_move_bucket(struct msgslot_slot *slot,
 				struct msgslot_table *old,
 				struct msgslot_table *new, unsigned long i)
 {
-	struct msgslot_channel __rcu **pprev, **b;
-	struct msgslot_channel *ch, *next;
+	struct msgslot_channel __rcu **b;
+	struct msgslot_channel *ch, *rest;
 
-	for (;;) {
-		pprev = &old->buckets[i];
-		ch = rcu_dereference_protected(*pprev, lockdep_is_held(&slot->lock));
-		if (!ch)
-			return;
-		while ((next = rcu_dereference_protected(ch->next,
-							 lockdep_is_held(&slot->lock)))) {
-			pprev = &ch->next;
-			ch = next;
-		}
+	while ((ch = rcu_dereference_protected(old->buckets[i],
+					       lockdep_is_held(&slot->lock)))) {
+		rest = rcu_dereference_protected(ch->next, lockdep_is_held(&slot->lock));
 		b = msgslot_bucket(new, ch->id);
 		rcu_assign_pointer(ch->next,
 				   rcu_dereference_protected(*b, lockdep_is_held(&slot->lock)));
 		rcu_assign_pointer(*b, ch);
-		/*
-		 * Published in @new: now it may leave @old (the write barrier
-		 * orders the two for lookups; rcu_assign_pointer() of NULL
-		 * has none).
-		 */
-		smp_wmb();
-		RCU_INIT_POINTER(*pprev, NULL);
+		/* A release store: published in @new before it leaves @old. */
+		rcu_assign_pointer(old->buckets[i], rest);
 	}
 }
 
@@ -414,24 +474,22 @@ static void msgslot_resize_step(struct msgslot_slot *slot)
 	/* Lookups read table again after next: clear next after it. */
 	smp_wmb();
 	RCU_INIT_POINTER(slot->next, NULL);
-	slot->grow_at = (unsigned long)next->mask + 1;
 	call_rcu(&t->rcu, msgslot_table_free_rcu);
 }
 
 /*
- * Start a resize to a table twice as big. If it cannot be allocated, keep
- * the current one (chains get longer, nothing fails) and try again after as
- * many inserts again as it has buckets.
+ * Start a resize of @t to a table of @buckets: twice as many, or as many
+ * with a new seed. If it cannot be allocated, keep @t (chains get longer,
+ * nothing fails) and try again after as many inserts again as @t has
+ * buckets, so that a shortage of memory costs one attempt per doubling.
  */
-static void msgslot_grow(struct msgslot_slot *slot, struct msgslot_table *t)
+static void msgslot_resize(struct msgslot_slot *slot, struct msgslot_table *t,
+			   unsigned long buckets)
 {
-	unsigned long buckets = (unsigned long)t->mask + 1;
-	struct msgslot_table *next = NULL;
+	struct msgslot_table *next = msgslot_table_alloc(buckets);
 
-	if (buckets < MSGSLOT_MAX_BUCKETS)
-		next = msgslot_table_alloc(buckets * 2);
 	if (!next) {
-		slot->grow_at = slot->count + buckets;
+		slot->retry_at = slot->count + (unsigned long)t->mask + 1;
 		return;
 	}
 	slot->moved = 0;
@@ -444,27 +502,41 @@ static int msgslot_insert(struct msgslot_slot *slot, struct msgslot_channel *ch)
 {
 	struct msgslot_table *t, *next;
 	struct msgslot_channel __rcu **b;
+	struct msgslot_channel *c;
+	unsigned long buckets;
+	unsigned int chain = 0;
 
 	t = rcu_dereference_protected(slot->table, lockdep_is_held(&slot->lock));
 	if (!t) {
 		t = msgslot_table_alloc(MSGSLOT_MIN_BUCKETS);
 		if (!t)
 			return -ENOMEM;
-		slot->grow_at = MSGSLOT_MIN_BUCKETS;
 		rcu_assign_pointer(slot->table, t);
 	}
 	/* While a resize runs, new channels go to the next table. */
 	next = rcu_dereference_protected(slot->next, lockdep_is_held(&slot->lock));
 	b = msgslot_bucket(next ?: t, ch->id);
+	for (c = rcu_dereference_protected(*b, lockdep_is_held(&slot->lock));
+	     c && chain < MSGSLOT_MAX_CHAIN;
+	     c = rcu_dereference_protected(c->next, lockdep_is_held(&slot->lock)))
+		chain++;
 	RCU_INIT_POINTER(ch->next,
 			 rcu_dereference_protected(*b, lockdep_is_held(&slot->lock)));
 	/* The message is in place before the channel becomes visible. */
 	rcu_assign_pointer(*b, ch);
 	slot->count++;
-	if (next)
+
+	if (next) {
 		msgslot_resize_step(slot);
-	else if (slot->count > slot->grow_at)
-		msgslot_grow(slot, t);
+		return 0;
+	}
+	buckets = (unsigned long)t->mask + 1;
+	if (slot->count < slot->retry_at)
+		return 0;
+	if (slot->count > buckets && buckets < MSGSLOT_MAX_BUCKETS)
+		msgslot_resize(slot, t, buckets * 2);
+	else if (chain >= MSGSLOT_MAX_CHAIN && slot->count <= buckets)
+		msgslot_resize(slot, t, buckets);
 	return 0;
 }
 
@@ -477,19 +549,107 @@ static void msgslot_store(struct msgslot_channel *ch, const void *msg,
 	write_sequnlock(&ch->lock);
 }
 
+static struct msgslot_user *msgslot_user_find(kuid_t uid)
+{
+	struct msgslot_user *u;
+
+	hash_for_each_possible(msgslot_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* The entry of user @uid, made on the user's first channel; NULL if no memory. */
+static struct msgslot_user *msgslot_user_get(kuid_t uid)
+{
+	struct msgslot_user *u, *new;
+
+	spin_lock(&msgslot_limit_lock);
+	u = msgslot_user_find(uid);
+	spin_unlock(&msgslot_limit_lock);
+	if (u)
+		return u;
+
+	new = kmalloc(sizeof(*new), MSGSLOT_GFP);
+	if (!new)
+		return NULL;
+	new->uid = uid;
+	new->channels = 0;
+	spin_lock(&msgslot_limit_lock);
+	u = msgslot_user_find(uid);
+	if (!u) {
+		hash_add(msgslot_users, &new->node, __kuid_val(uid));
+		u = new;
+		new = NULL;
+	}
+	spin_unlock(&msgslot_limit_lock);
+	kfree(new);
+	return u;
+}
+
+/*
+ * Count a new channel of @user against the limits, or fail with -ENOMEM
+ * (and one rate-limited line naming the limit). CAP_SYS_RESOURCE is
+ * asked for only when the user is at the limit, outside the spinlock:
+ * capable() may audit.
+ */
+static int msgslot_charge(struct msgslot_user *user)
+{
+	bool exempt = false;
+	const char *limit;
+
+	for (;;) {
+		spin_lock(&msgslot_limit_lock);
+		if (msgslot_channels >= READ_ONCE(max_channels)) {
+			limit = "max_channels";
+			break;
+		}
+		if (exempt || user->channels < READ_ONCE(max_user_channels)) {
+			user->channels++;
+			msgslot_channels++;
+			spin_unlock(&msgslot_limit_lock);
+			return 0;
+		}
+		spin_unlock(&msgslot_limit_lock);
+		if (exempt || !capable(CAP_SYS_RESOURCE)) {
+			limit = "max_user_channels";
+			goto out_refuse;
+		}
+		exempt = true;
+	}
+	spin_unlock(&msgslot_limit_lock);
+out_refuse:
+	pr_warn_ratelimited("uid %u: no new channel: the %s limit is reached\n",
+			    from_kuid_munged(&init_user_ns, user->uid), limit);
+	return -ENOMEM;
+}
+
+static void msgslot_uncharge(struct msgslot_user *user)
+{
+	spin_lock(&msgslot_limit_lock);
+	user->channels--;
+	msgslot_channels--;
+	spin_unlock(&msgslot_limit_lock);
+}
+
 /*
  * Create channel @id of @slot holding the message @msg of @len bytes, and
  * return it in *@chp. If another writer created it first, store the
- * message in that one instead.
+ * message in that one instead: only the writer that inserts the channel
+ * charges it to its user, under the slot's mutex.
  */
 static int msgslot_channel_create(struct msgslot_slot *slot, u32 id,
 				  const void *msg, size_t len,
 				  struct msgslot_channel **chp)
 {
 	struct msgslot_channel *ch, *old;
+	struct msgslot_user *user;
 	int ret = 0;
 
-	ch = kmem_cache_alloc(msgslot_channel_cache, GFP_KERNEL_ACCOUNT);
+	user = msgslot_user_get(current_uid());
+	if (!user)
+		return -ENOMEM;
+	ch = kmem_cache_alloc(msgslot_channel_cache, MSGSLOT_GFP);
 	if (!ch)
 		return -ENOMEM;
 	seqlock_init(&ch->lock);
@@ -499,8 +659,14 @@ static int msgslot_channel_create(struct msgslot_slot *slot, u32 id,
 
 	mutex_lock(&slot->lock);
 	old = msgslot_lookup_locked(slot, id);
-	if (!old)
-		ret = msgslot_insert(slot, ch);
+	if (!old) {
+		ret = msgslot_charge(user);
+		if (!ret) {
+			ret = msgslot_insert(slot, ch);
+			if (ret)
+				msgslot_uncharge(user);
+		}
+	}
 	mutex_unlock(&slot->lock);
 	if (old || ret) {
 		kmem_cache_free(msgslot_channel_cache, ch);
@@ -787,6 +953,83 @@ static void msgslot_free_table(struct msgslot_table *t)
 	msgslot_table_free(t);
 }
 
+/*
+ * /sys/kernel/debug/message_slot/usage: the limits, and what each slot and
+ * each user holds. Several values in one file, read by people and tests,
+ * with no promise of a stable format: debugfs, not sysfs (one value a
+ * file) nor /proc. A slot's bytes are its channels' slab objects and its
+ * bucket arrays; its longest chain shows the hash table's health.
+ */
+static unsigned long msgslot_longest_chain(struct msgslot_slot *slot,
+					   struct msgslot_table *t)
+{
+	struct msgslot_channel *ch;
+	unsigned long i, n, longest = 0;
+
+	for (i = 0; i <= t->mask; i++) {
+		n = 0;
+		for (ch = rcu_dereference_protected(t->buckets[i], lockdep_is_held(&slot->lock));
+		     ch; ch = rcu_dereference_protected(ch->next, lockdep_is_held(&slot->lock)))
+			n++;
+		longest = max(longest, n);
+		if (!(i & 4095))
+			cond_resched();
+	}
+	return longest;
+}
+
+static int msgslot_usage_show(struct seq_file *m, void *unused)
+{
+	struct msgslot_table *t[2];
+	struct msgslot_slot *slot;
+	struct msgslot_user *u;
+	unsigned long bytes, buckets, longest;
+	int minor, i, bkt;
+
+	spin_lock(&msgslot_limit_lock);
+	seq_printf(m, "max_channels %lu\nmax_user_channels %lu\nchannels %lu\n",
+		   READ_ONCE(max_channels), READ_ONCE(max_user_channels),
+		   msgslot_channels);
+	seq_puts(m, "\nuid channels\n");
+	hash_for_each(msgslot_users, bkt, u, node)
+		seq_printf(m, "%u %lu\n", from_kuid_munged(seq_user_ns(m), u->uid),
+			   u->channels);
+	spin_unlock(&msgslot_limit_lock);
+
+	seq_puts(m, "\nslot channels bytes buckets longest_chain\n");
+	for (minor = 0; minor < MSGSLOT_MINORS; minor++) {
+		slot = &msgslot_slots[minor];
+		mutex_lock(&slot->lock);
+		t[0] = rcu_dereference_protected(slot->table, lockdep_is_held(&slot->lock));
+		t[1] = rcu_dereference_protected(slot->next, lockdep_is_held(&slot->lock));
+		bytes = slot->count * kmem_cache_size(msgslot_channel_cache);
+		buckets = 0;
+		longest = 0;
+		for (i = 0; i < 2 && t[i]; i++) {
+			buckets += (unsigned long)t[i]->mask + 1;
+			bytes += sizeof(*t[i]) +
+				 ((unsigned long)t[i]->mask + 1) * sizeof(*t[i]->buckets);
+			longest = max(longest, msgslot_longest_chain(slot, t[i]));
+		}
+		if (t[0])
+			seq_printf(m, "%d %lu %lu %lu %lu\n", minor, slot->count,
+				   bytes, buckets, longest);
+		mutex_unlock(&slot->lock);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(msgslot_usage);
+
+static void msgslot_free_users(void)
+{
+	struct hlist_node *tmp;
+	struct msgslot_user *u;
+	int bkt;
+
+	hash_for_each_safe(msgslot_users, bkt, tmp, u, node)
+		kfree(u);
+}
+
 static void msgslot_free_channels(void)
 {
 	struct msgslot_table *t;
@@ -823,6 +1066,11 @@ static int __init msgslot_init(void)
 	msgslot_channel_cache = KMEM_CACHE(msgslot_channel, SLAB_ACCOUNT);
 	if (!msgslot_channel_cache)
 		return -ENOMEM;
+	/* An eighth of RAM, a channel being its object and a bucket pointer. */
+	if (max_channels == MSGSLOT_LIMIT_AUTO)
+		max_channels = max((totalram_pages() << PAGE_SHIFT) / 8 /
+				   (kmem_cache_size(msgslot_channel_cache) + sizeof(void *)),
+				   BIT(20));
 	for (minor = 0; minor < MSGSLOT_MINORS; minor++)
 		mutex_init(&msgslot_slots[minor].lock);
 
@@ -840,6 +1088,9 @@ static int __init msgslot_init(void)
 			goto out_unregister_chrdev;
 		}
 	}
+	/* Optional: without debugfs the module works, with no usage file. */
+	msgslot_debugfs = debugfs_create_dir(MSGSLOT_NAME, NULL);
+	debugfs_create_file("usage", 0444, msgslot_debugfs, NULL, &msgslot_usage_fops);
 	return 0;
 
 out_unregister_chrdev:
@@ -851,12 +1102,14 @@ out_destroy_cache:
 
 static void __exit msgslot_exit(void)
 {
+	debugfs_remove_recursive(msgslot_debugfs);
 	if (nodes)
 		msgslot_destroy_nodes(nodes);
 	unregister_chrdev(MAJOR_NUM, MSGSLOT_NAME);
 	/* Bucket arrays replaced by a resize are freed by RCU callbacks. */
 	rcu_barrier();
 	msgslot_free_channels();
+	msgslot_free_users();
 	kmem_cache_destroy(msgslot_channel_cache);
 }
 
