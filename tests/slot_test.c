@@ -1537,6 +1537,14 @@ static void stress_report(const struct stress_stats *s, unsigned int nwriters)
 	/* Readers must have seen the writers interleave, or nothing was tried. */
 	EXPECT_LE(2, __builtin_popcountll(s->writers_seen & mask));
 	EXPECT_LT(nwriters, s->changes);
+	/*
+	 * Too few overlaps depends on the machine's load, not on the module:
+	 * with nothing wrong seen, that is no verdict (the kit runs the case
+	 * again), never a failure.
+	 */
+	if (s->overlaps < STRESS_MIN_OVERLAPS && !harness_failed_checks())
+		SKIP("inconclusive: only %ld of %d reads ran during a write (readers and writers did not run in parallel: one CPU, or a loaded machine); nothing wrong in %ld reads",
+		     s->overlaps, STRESS_MIN_OVERLAPS, s->reads);
 	if (!EXPECT_LE(STRESS_MIN_OVERLAPS, s->overlaps))
 		TH_LOG("too few reads ran during a write to test atomicity: readers and writers did not run in parallel (one CPU, or a starved VM?)");
 }
@@ -1955,10 +1963,16 @@ TEST_TIMEOUT(concurrent_lookups_while_map_grows, 300)
 	TH_LOG("%ld channels created on slot %d, %ld reads of existing channels meanwhile: %ld lost, %ld wrong",
 	       ctx.created, GROW_MINOR, reads, lost, wrong);
 	EXPECT_EQ(GROW_CHANNELS, ctx.created);
-	/* Too few reads would not have tested the moves. */
-	EXPECT_LE(10000, reads);
 	EXPECT_EQ(0, lost);
 	EXPECT_EQ(0, wrong);
+	/*
+	 * Too few reads would not have tested the moves; how many ran depends
+	 * on the machine's load, so with nothing wrong seen it is no verdict.
+	 */
+	if (reads < 10000 && !harness_failed_checks())
+		SKIP("inconclusive: only %ld of 10000 reads ran while the map grew (a loaded machine); nothing wrong in them",
+		     reads);
+	EXPECT_LE(10000, reads);
 }
 
 /* Threads open, use and close descriptors over and over, each on its own channel. */
