@@ -21,7 +21,8 @@
 #   make grade SUBMISSIONS=DIR   every subfolder graded: grades.csv, grades.md
 #   make mutants         the kit must catch every tests/mutants/*.patch
 #   make sandbox-test    hostile Makefiles must not get out of the build sandbox
-#   make profile-test    the kit's profile table names every case, or the kit stops
+#   make profile-test    the kit's profile table names every case, or the kit
+#                        stops; headers give the right ioctl candidates (no VM)
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
