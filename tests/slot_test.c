@@ -1864,7 +1864,7 @@ TEST(concurrent_8_processes_with_threads_no_torn_reads)
  * stops growing and, with nothing wrong seen, skips: it did not test what
  * it is for.
  */
-#define GROW_DEADLINE_MS	30000
+#define GROW_DEADLINE_MS	15000
 #define GROW_MINOR	4		/* no other test's slot: its ids stay apart */
 
 struct grow_ctx {
