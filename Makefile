@@ -15,13 +15,17 @@
 #   make check           lint and the whole test suite, in VMs of each kernel
 #   make check-all       the same on every kernel of the matrix (5.10 to 7.3,
 #                        PREEMPT_RT, arm64) and a debug kernel (KASAN, lockdep)
-#   make check IMPL=DIR  the suite against another implementation (the kit)
+#   make check IMPL=DIR  the suite against another implementation (the kit);
+#                        PROFILE=classic (default), spring-2023, censor-3 or
+#                        censor-4: the term whose text grades it
 #   make grade SUBMISSIONS=DIR   every folder, .zip or .tar.gz in DIR graded:
 #                        grades.csv, grades.md (SHARD=K/N: only the K-th of N parts)
 #   make grade-merge PARTS="DIR..."  one grades.csv, grades.md from every part
 #   make mutants         the kit must catch every tests/mutants/*.patch
 #   make sandbox-test    hostile Makefiles and archives must not get out of the
 #                        build sandbox; sharded grading must merge to one run's
+#   make profile-test    the kit's profile table names every case, or the kit
+#                        stops; headers give the right ioctl candidates (no VM)
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
@@ -67,7 +71,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 
 .PHONY: all module programs clean load unload install uninstall \
 	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
-	grade grade-merge mutants sandbox-test
+	grade grade-merge mutants sandbox-test profile-test
 
 all: module programs
 
@@ -160,6 +164,9 @@ mutants:
 
 sandbox-test:
 	vm/msgslot-kit sandbox-test
+
+profile-test:
+	vm/msgslot-kit profile-test
 
 check-all:
 	vm/msgslot-vm check-all

@@ -1611,6 +1611,14 @@ static void stress_report(const struct stress_stats *s, unsigned int nwriters)
 	/* Readers must have seen the writers interleave, or nothing was tried. */
 	EXPECT_LE(2, __builtin_popcountll(s->writers_seen & mask));
 	EXPECT_LT(nwriters, s->changes);
+	/*
+	 * Too few overlaps depends on the machine's load, not on the module:
+	 * with nothing wrong seen, that is no verdict (the kit runs the case
+	 * again), never a failure.
+	 */
+	if (s->overlaps < STRESS_MIN_OVERLAPS && !harness_failed_checks())
+		SKIP("inconclusive: only %ld of %d reads ran during a write (readers and writers did not run in parallel: one CPU, or a loaded machine); nothing wrong in %ld reads",
+		     s->overlaps, STRESS_MIN_OVERLAPS, s->reads);
 	if (!EXPECT_LE(STRESS_MIN_OVERLAPS, s->overlaps))
 		TH_LOG("too few reads ran during a write to test atomicity: readers and writers did not run in parallel (one CPU, or a starved VM?)");
 }
@@ -1923,6 +1931,14 @@ TEST(concurrent_8_processes_with_threads_no_torn_reads)
  */
 #define GROW_CHANNELS	65536
 #define GROW_READERS	2
+/*
+ * Creating the channels may take this long at most: a map this case is
+ * about does it in a second or two even under emulation, while a list
+ * (most students' choice, and no fault) takes minutes; past that the case
+ * stops growing and, with nothing wrong seen, skips: it did not test what
+ * it is for.
+ */
+#define GROW_DEADLINE_MS	15000
 #define GROW_MINOR	4		/* no other test's slot: its ids stay apart */
 
 struct grow_ctx {
@@ -1993,7 +2009,8 @@ TEST_TIMEOUT(concurrent_lookups_while_map_grows, 300)
 	unsigned char m[MAX_LEN];
 	long i, reads = 0, lost = 0, wrong = 0;
 	unsigned int k;
-	int fd = OPEN_SLOT(GROW_MINOR);
+	int fd = OPEN_SLOT(GROW_MINOR), slow = 0;
+	uint64_t deadline = now_ns() + GROW_DEADLINE_MS * 1000000ull;
 
 	for (i = 0; i < GROW_CHANNELS; i++)
 		ctx.ids[i] = fresh_channel();
@@ -2010,6 +2027,10 @@ TEST_TIMEOUT(concurrent_lookups_while_map_grows, 300)
 	for (i = 1; i < GROW_CHANNELS; i++) {
 		size_t len = grow_message(m, ctx.ids[i]);
 
+		if ((i & 255) == 0 && now_ns() >= deadline) {
+			slow = 1;
+			break;
+		}
 		if (ioctl(fd, g_ioctl, (unsigned long)ctx.ids[i]) ||
 		    write(fd, m, len) != (ssize_t)len) {
 			harness_diag("creating channel %ld: %s", i, errno_name(errno));
@@ -2028,11 +2049,20 @@ TEST_TIMEOUT(concurrent_lookups_while_map_grows, 300)
 	close(fd);
 	TH_LOG("%ld channels created on slot %d, %ld reads of existing channels meanwhile: %ld lost, %ld wrong",
 	       ctx.created, GROW_MINOR, reads, lost, wrong);
-	EXPECT_EQ(GROW_CHANNELS, ctx.created);
-	/* Too few reads would not have tested the moves. */
-	EXPECT_LE(10000, reads);
 	EXPECT_EQ(0, lost);
 	EXPECT_EQ(0, wrong);
+	if (slow && !harness_failed_checks())
+		SKIP("too slow for this case: %ld of %d channels created in %d s (it tests lookups while a fast map grows); nothing wrong in %ld reads",
+		     ctx.created, GROW_CHANNELS, GROW_DEADLINE_MS / 1000, reads);
+	EXPECT_EQ(GROW_CHANNELS, ctx.created);
+	/*
+	 * Too few reads would not have tested the moves; how many ran depends
+	 * on the machine's load, so with nothing wrong seen it is no verdict.
+	 */
+	if (reads < 10000 && !harness_failed_checks())
+		SKIP("inconclusive: only %ld of 10000 reads ran while the map grew (a loaded machine); nothing wrong in them",
+		     reads);
+	EXPECT_LE(10000, reads);
 }
 
 /* Threads open, use and close descriptors over and over, each on its own channel. */
