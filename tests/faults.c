@@ -534,7 +534,6 @@ static void write_as_user(unsigned int uid, unsigned int nth)
 	if (!pid) {
 		char m[MSG_SLOT_MAX_LEN];
 		size_t len = message(m, minor, uid);
-		ssize_t n;
 		int fd;
 
 		fail_nth_reopen();
@@ -547,13 +546,12 @@ static void write_as_user(unsigned int uid, unsigned int nth)
 		ASSERT_LE(0, fd);
 		set_channel(fd, uid);
 		fail_nth(nth);
-		n = write(fd, m, len);
 		if (nth) {
-			EXPECT_ERRNO(n, ENOMEM);
+			EXPECT_ERRNO(write(fd, m, len), ENOMEM);
 			EXPECT_EQ(0, fail_nth_left());
 			fail_nth(0);
 		} else {
-			EXPECT_EQ((ssize_t)len, n);
+			EXPECT_EQ((ssize_t)len, write(fd, m, len));
 		}
 		_exit(0);
 	}
