@@ -23,7 +23,7 @@
  * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/faults tests/faults.c
  * Run (as root, module loaded): tests/faults [--major N] [--nodes DIR]
  * The slots it uses (100 to 164, 170 to 229) are not used by slot_test or
- * the fuzzer; the users 4201 and 4202 own nothing else.
+ * the fuzzer; the user it writes as (a uid from 4201 up) owns nothing else.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -568,10 +568,19 @@ static void write_as_user(unsigned int uid, unsigned int nth)
  */
 TEST(fault_user_entry_allocation)
 {
-	const unsigned int minor = 100, uid = 4201;
+	const unsigned int minor = 100;
 	struct slot_usage before, after;
+	unsigned int uid;
 	long total, entry;
 	int fd;
+
+	/*
+	 * A uid in root's bucket of the module's table of users (hash_min()
+	 * of a 32-bit key: the top 6 bits of key * GOLDEN_RATIO_32), so that
+	 * finding either entry walks past the other one.
+	 */
+	for (uid = 4201; (uint32_t)(uid * 0x61C88647u) >> 26 != 0; uid++)
+		;
 
 	/* Slot 100 has a channel (the preamble's): open it to the user. */
 	fd = open_slot(minor);
