@@ -2998,7 +2998,7 @@ TEST(censor_channel_switch_keeps_mode)
 	WRITE_EXPECT(fd, 1, cb, msg, 41, 1);
 	EXPECT_ERRNO(ioctl(fd, g_ioctl, 0UL), EINVAL);
 	WRITE_EXPECT(fd, 1, cb, msg, 42, 1);
-	ASSERT_EQ(0, ioctl(fd, ioctl_ul(), (unsigned long)ca));
+	SET_CHANNEL(fd, ca);
 	WRITE_EXPECT(fd, 1, ca, msg, 43, 1);
 	/* Off, then a switch: still off. */
 	SET_CEN(fd, 0);
