@@ -3315,11 +3315,12 @@ TEST(censor_sender_mode_1_censors)
 	EXPECT_EXIT(&r, 0);
 	EXPECT_NO_STDOUT(&r);
 	EXPECT_NO_STDERR(&r);
+	/*
+	 * Read back through the device, not the submission's reader: a
+	 * sender case must not be lost to a faulty reader, which the
+	 * reader_* cases grade on their own.
+	 */
 	EXPECT_STORED(1, ch, exp, sizeof(exp));
-	/* Through the reader too: the censored bytes, nothing else. */
-	RUN(&r, "message_reader", g_node[1], chan_str(ch));
-	EXPECT_EXIT(&r, 0);
-	EXPECT_STDOUT(&r, exp, sizeof(exp));
 }
 
 TEST(censor_sender_mode_0_plain)
