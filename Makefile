@@ -28,7 +28,12 @@
 #                        stops; headers give the right ioctl candidates (no VM)
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
-#   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
+#   make boot-test       the accelerator choice and the boot function, with a
+#                        fake QEMU (no VM; make check runs it first)
+#   make lint            checkpatch, sparse, compiler warnings, cppcheck, man
+#                        pages, shellcheck
+# Every target that boots takes ACCEL=kvm or ACCEL=tcg; by default KVM when
+# /dev/kvm runs a guest, else TCG (software emulation).
 #
 # kbuild itself reads Kbuild (obj-m), so this Makefile is for users only and
 # still works when a caller such as dkms passes KERNELRELEASE=.
@@ -71,7 +76,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 
 .PHONY: all module programs clean load unload install uninstall \
 	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
-	grade grade-merge mutants sandbox-test profile-test
+	grade grade-merge mutants sandbox-test profile-test boot-test
 
 all: module programs
 
@@ -167,6 +172,9 @@ sandbox-test:
 
 profile-test:
 	vm/msgslot-kit profile-test
+
+boot-test:
+	tests/boot-test
 
 check-all:
 	vm/msgslot-vm check-all
