@@ -29,6 +29,9 @@
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man pages
+#   make verdict-test    the verdict rules (vm/judge/) on saved consoles
+#                        (tests/verdicts/), no VM, in seconds; make check and
+#                        make check-all run them first
 #
 # kbuild itself reads Kbuild (obj-m), so this Makefile is for users only and
 # still works when a caller such as dkms passes KERNELRELEASE=.
@@ -71,7 +74,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 
 .PHONY: all module programs clean load unload install uninstall \
 	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
-	grade grade-merge mutants sandbox-test profile-test
+	grade grade-merge mutants sandbox-test profile-test verdict-test
 
 all: module programs
 
@@ -182,3 +185,6 @@ demo:
 
 lint:
 	vm/msgslot-vm lint
+
+verdict-test:
+	tests/verdicts/run
