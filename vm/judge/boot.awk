@@ -1,9 +1,9 @@
 # vm/judge/boot.awk: the verdicts on one boot of vm/msgslot-vm, from its
 # console (the input). Variables: label (prefix of each verdict), console
 # (the console's path, for the messages), rc (QEMU's status: 99 when the
-# guest's /init finished, 124 on timeout), timeout (seconds), reports (the
-# kernel report regex), taint_ok (taint bits expected), names (the
-# "msgslot-result: NAME ok" lines expected, space-separated).
+# guest's /init finished, 124 on timeout), timeout (seconds), taint_ok (taint bits expected), names (the
+# "msgslot-result: NAME ok" lines expected, space-separated); JUDGE_REPORTS in the environment: the
+# kernel report regex.
 # Prints, in this order: vm_finishes, console_complete (a FAIL only),
 # no_kernel_report (on a FAIL with the report: the matching lines and 12
 # after each, numbered as grep -n -A12 does, at most 40 lines), taint_clean,
@@ -20,6 +20,7 @@ function unexpected_taint(t, ok,   bit, r) {
 }
 
 BEGIN {
+	reports = ENVIRON["JUDGE_REPORTS"]
 	nn = split(names, name, " ")
 	last = -1; until = 0; nexcerpt = 0
 }

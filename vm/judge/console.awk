@@ -7,8 +7,10 @@
 # "LOAD<TAB>fail<TAB>reason", "NOIOCTL<TAB>reason",
 # "OPEN<TAB>BITS<TAB>NAME<TAB>VERDICT<TAB>DETAIL" (the case the boot died in),
 # "BOOT<TAB>VERDICT<TAB>DETAIL" (it died before any case) or "DONE".
-# Variables: rc (QEMU's status, 124 for a hang), reports (the kernel
-# report regex).
+# Variables: rc (QEMU's status, 124 for a hang); JUDGE_REPORTS in the
+# environment: the kernel report regex.
+
+BEGIN { reports = ENVIRON["JUDGE_REPORTS"] }
 
 # The first report line and the faulting function, on one line.
 function report_summary(text,   n, i, lines, first, rip, l, what) {

@@ -2,8 +2,10 @@
 # (vm/kit-leak-init), from its console (the input, without carriage
 # returns): two lines, "NAME<TAB>VERDICT<TAB>DETAIL", for
 # leak_freed_at_unload and leak_file_memory_freed_on_close (the caller
-# cuts each to 1200 characters). Variables: rc (QEMU's status), reports
-# (the kernel report regex).
+# cuts each to 1200 characters). Variables: rc (QEMU's status);
+# JUDGE_REPORTS in the environment: the kernel report regex.
+
+BEGIN { reports = ENVIRON["JUDGE_REPORTS"] }
 
 function hexval(s,   i, n) { n = 0; s = tolower(s)
 	for (i = 1; i <= length(s); i++) n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1

@@ -11,8 +11,10 @@
 judge_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # Kernel reports that fail a run, wherever they appear on the console (an
-# extended regex, for grep -E and awk alike). The kit's guests get it too
-# (KIT_REPORTS in their kit.conf).
+# extended regex, for grep -E and awk alike; the awk programs read it from
+# their environment, JUDGE_REPORTS, where no awk rewrites its backslashes
+# as it does those of -v). The kit's guests get it too (KIT_REPORTS in
+# their kit.conf).
 REPORTS='BUG:|kernel BUG at|WARNING:|Oops|\] RIP: |Call Trace|general protection fault|Kernel panic|KASAN|UBSAN|kmemleak:.*new suspected|unreferenced object|circular locking|recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO|self-detected stall|list_add corruption|list_del corruption'
 
 # Taint bits expected from loading an unsigned out-of-tree module:
@@ -34,8 +36,8 @@ CENSOR_SKIP="not a censorship build (--censor 0)"
 judge_boot_lines() {
 	local label=$1 log=$2 rc=$3 timeout=$4
 	shift 4
-	awk -v label="$label" -v console="$log" -v rc="$rc" -v timeout="$timeout" \
-		-v reports="$REPORTS" -v taint_ok="$TAINT_OK" -v names="$*" \
+	JUDGE_REPORTS=$REPORTS awk -v label="$label" -v console="$log" -v rc="$rc" \
+		-v timeout="$timeout" -v taint_ok="$TAINT_OK" -v names="$*" \
 		-f "$judge_dir/boot.awk" "$log"
 }
 
@@ -61,7 +63,7 @@ judge_fuzz_lines() {
 # judge_console LOG RC: one kit boot's console (vm/kit-init), a line per
 # case that got a verdict, then how the boot ended (see console.awk).
 judge_console() {
-	tr -d '\r' <"$1" | awk -v rc="$2" -v reports="$REPORTS" -f "$judge_dir/console.awk"
+	tr -d '\r' <"$1" | JUDGE_REPORTS=$REPORTS awk -v rc="$2" -f "$judge_dir/console.awk"
 }
 
 # judge_fold RESULTS PARSED CASES LEFT: the verdicts of one more boot
@@ -82,7 +84,9 @@ judge_fold() {
 # another boot must run the cases left in LEFT.
 judge_kit_boot() {
 	local fold
-	judge_console "$1" "$2" >"$3" || return 1
+	# (A console that cannot be read judges as an empty one: the VM
+	# ended before any case.)
+	judge_console "$1" "$2" >"$3"
 	fold=$(judge_fold "$4" "$3" "$5" "$6") || return 1
 	case $fold in
 	*$'\n'"noioctl "*) printf '%s\n' "${fold#*$'\n'noioctl }" >"$7" ;;
@@ -93,7 +97,7 @@ judge_kit_boot() {
 # judge_leak LOG RC: the leak boot's two cases, "NAME<TAB>VERDICT<TAB>
 # DETAIL" (see leak.awk).
 judge_leak() {
-	tr -d '\r' <"$1" | awk -v rc="$2" -v reports="$REPORTS" -f "$judge_dir/leak.awk" | cut -c1-1200
+	tr -d '\r' <"$1" | JUDGE_REPORTS=$REPORTS awk -v rc="$2" -f "$judge_dir/leak.awk" | cut -c1-1200
 }
 
 # judge_profile_status TABLE PROFILE: for each case name on stdin,
