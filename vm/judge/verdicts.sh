@@ -36,9 +36,10 @@ CENSOR_SKIP="not a censorship build (--censor 0)"
 judge_boot_lines() {
 	local label=$1 log=$2 rc=$3 timeout=$4
 	shift 4
-	JUDGE_REPORTS=$REPORTS awk -v label="$label" -v console="$log" -v rc="$rc" \
-		-v timeout="$timeout" -v taint_ok="$TAINT_OK" -v names="$*" \
-		-f "$judge_dir/boot.awk" "$log"
+	# (Through cat: a console that cannot be read is judged as an empty one.)
+	cat -- "$log" | JUDGE_REPORTS=$REPORTS awk -v label="$label" -v console="$log" \
+		-v rc="$rc" -v timeout="$timeout" -v taint_ok="$TAINT_OK" -v names="$*" \
+		-f "$judge_dir/boot.awk"
 }
 
 # judge_tap_lines LABEL LOG BLOCK PREFIX [RAW]: a verdict per TAP result of
@@ -47,15 +48,15 @@ judge_boot_lines() {
 # censor_* one for another reason than CENSOR_SKIP) fails. RAW, if given,
 # gets the TAP results as PASS/FAIL lines before the skips are judged.
 judge_tap_lines() {
-	awk -v label="$1" -v console="$2" -v block="$3" -v pre="$4" -v raw="${5:-}" \
-		-v expected="$(printf '%s\n' "${EXPECTED_SKIPS[@]}")" -v censor_skip="$CENSOR_SKIP" \
-		-f "$judge_dir/tap.awk" "$2"
+	cat -- "$2" | awk -v label="$1" -v console="$2" -v block="$3" -v pre="$4" \
+		-v raw="${5:-}" -v expected="$(printf '%s\n' "${EXPECTED_SKIPS[@]}")" \
+		-v censor_skip="$CENSOR_SKIP" -f "$judge_dir/tap.awk"
 }
 
 # judge_fuzz_lines LABEL LOG NAME: the fuzzer NAME's verdict (fuzz or
 # fuzz32), and on a failure its report.
 judge_fuzz_lines() {
-	awk -v label="$1" -v name="$3" -f "$judge_dir/fuzz.awk" "$2"
+	cat -- "$2" | awk -v label="$1" -v name="$3" -f "$judge_dir/fuzz.awk"
 }
 
 # ------------------------------------------------------- vm/msgslot-kit
