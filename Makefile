@@ -28,10 +28,13 @@
 #                        stops; headers give the right ioctl candidates (no VM)
 #   make fuzz SEED=S N=K the model-based fuzzer alone, in a VM of each kernel
 #   make bench           speed and memory against pipe and POSIX mq, in a VM
-#   make boot-test       the accelerator choice and the boot function, with a
-#                        fake QEMU (no VM; make check runs it first)
 #   make lint            checkpatch, sparse, compiler warnings, cppcheck, man
 #                        pages, shellcheck
+#   make verdict-test    the verdict rules (vm/judge/) on saved consoles
+#                        (tests/verdicts/), no VM, in seconds
+#   make boot-test       the accelerator choice and the boot function, with a
+#                        fake QEMU, no VM, in seconds (make check and
+#                        check-all run both tests first)
 # Every target that boots takes ACCEL=kvm or ACCEL=tcg; by default KVM when
 # /dev/kvm runs a guest, else TCG (software emulation).
 #
@@ -76,7 +79,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 
 .PHONY: all module programs clean load unload install uninstall \
 	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
-	grade grade-merge mutants sandbox-test profile-test boot-test
+	grade grade-merge mutants sandbox-test profile-test verdict-test boot-test
 
 all: module programs
 
@@ -190,3 +193,6 @@ demo:
 
 lint:
 	vm/msgslot-vm lint
+
+verdict-test:
+	tests/verdicts/run

@@ -21,12 +21,6 @@ PACKAGES="qemu-system-x86 busybox-static cpio gzip xz-utils perl gcc gcc-multili
 PACKAGES_ALL="debootstrap debian-archive-keyring qemu-system-arm
 	flex bison bc libelf-dev libssl-dev"
 
-# Kernel reports that fail a run, wherever they appear on the console.
-REPORTS='BUG:|kernel BUG at|WARNING:|Oops|\] RIP: |Call Trace|general protection fault|Kernel panic|KASAN|UBSAN|kmemleak:.*new suspected|unreferenced object|circular locking|recursive locking|inconsistent lock state|sleeping function called|scheduling while atomic|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO|self-detected stall|list_add corruption|list_del corruption'
-
-# Taint bits expected from loading an unsigned out-of-tree module:
-# O (4096, out-of-tree) and E (8192, unsigned).
-TAINT_OK=$((4096 | 8192))
 
 passed=0
 failed=0
@@ -36,6 +30,20 @@ pass() { passed=$((passed + 1)); echo "PASS $*"; }
 skip() { skipped=$((skipped + 1)); echo "SKIP $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 die() { echo "${0##*/}: $*" >&2; exit 1; }
+
+# count_verdicts: counts the PASS/FAIL/SKIP lines a judge prints on its
+# stdin, and prints the others (their detail lines).
+count_verdicts() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) pass "${line#PASS }" ;;
+		"FAIL "*) fail "${line#FAIL }" ;;
+		"SKIP "*) skip "${line#SKIP }" ;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done
+}
 
 summary() {
 	local extra=

@@ -1,125 +1,36 @@
 # shellcheck shell=bash
 # judge.sh: verdicts of vm/msgslot-vm from a boot's console: the boot
 # itself (finished, complete, no kernel report, taint), the TAP blocks of
-# the suite, the fuzzer's report, and the debug lane's coverage.
+# the suite, the fuzzer's report, and the debug lane's coverage. The rules
+# are vm/judge/'s (verdicts.sh and its awk programs, which the kit uses
+# too, tested on saved consoles by tests/verdicts/run); these functions
+# count their lines.
+
+# shellcheck source=../judge/verdicts.sh
+. "$top/vm/judge/verdicts.sh"
 
 # judge_boot LABEL LOG RC NAME...: verdicts on one boot: it finished, its
 # console is complete, no kernel report, no unexpected taint, and each
-# "msgslot-result: NAME ok" line of its /init or scripts is there.
+# "msgslot-result: NAME ok" line of its /init or scripts is there
+# (vm/judge/boot.awk).
 judge_boot() {
-	local ver=$1 log=$2 rc=$3 name taint line
+	local label=$1 log=$2 rc=$3
 	shift 3
-
-	# Hang or crash first: they explain any missing result below.
-	case $rc in
-	99) pass "$ver vm_finishes" ;;
-	124) fail "$ver vm_finishes: no result within ${VM_TIMEOUT}s (hang); console: $log" ;;
-	*) fail "$ver vm_finishes: QEMU exited $rc before /init finished (panic or reboot); console: $log" ;;
-	esac
-
-	# The scan is only as good as the dmesg dump is complete.
-	if ! grep -q '^msgslot-dmesg-end' "$log" || ! grep -q '^msgslot-done' "$log"; then
-		fail "$ver console_complete: the guest's output stops before its end (no dmesg dump or end marker)"
-	fi
-	if grep -aqE "$REPORTS" "$log"; then
-		fail "$ver no_kernel_report: the kernel reported:"
-		grep -anE -A12 "$REPORTS" "$log" | head -40 | sed 's/^/    /'
-	else
-		pass "$ver no_kernel_report"
-	fi
-
-	taint=$(sed -n 's/^msgslot-tainted: \([0-9]*\).*/\1/p' "$log" | tail -1)
-	if [ -z "$taint" ]; then
-		fail "$ver taint_clean: no taint value reported"
-	elif [ $((taint & ~TAINT_OK)) -ne 0 ]; then
-		fail "$ver taint_clean: /proc/sys/kernel/tainted is $taint (only 4096|8192 expected)"
-	else
-		pass "$ver taint_clean ($taint)"
-	fi
-
-	for name in "$@"; do
-		line=$(grep -a "^msgslot-result: $name " "$log" | tail -1 | tr -d '\r')
-		case $line in
-		*" $name ok") pass "$ver $name" ;;
-		"") fail "$ver $name: no result" ;;
-		*) fail "$ver $name: ${line#msgslot-result: $name fail }" ;;
-		esac
-	done
-}
-
-# A skip hides a whole test, so only these are accepted; any other fails.
-# The censor_* cases skip in a run of the classic module with exactly this
-# reason (slot_test --censor 0), whatever the lane's prefix.
-EXPECTED_SKIPS=("m32 ext_ioctl_id_above_32_bits_einval_keeps_channel")
-CENSOR_SKIP="not a censorship build (--censor 0)"
-is_expected_skip() {
-	local name=${1%% # SKIP *} reason=${1#* # SKIP } e
-	case ${name##* } in
-	censor_*) [ "$reason" = "$CENSOR_SKIP" ] && return 0 ;;
-	esac
-	for e in "${EXPECTED_SKIPS[@]}"; do
-		[ "$name" = "$e" ] && return 0
-	done
-	return 1
+	count_verdicts < <(judge_boot_lines "$label" "$log" "$rc" "$VM_TIMEOUT" "$@")
 }
 
 # judge_tap VERSION BLOCK PREFIX: one verdict per TAP result of the suite
-# printed between msgslot-BLOCK-begin and msgslot-BLOCK-end.
+# printed between msgslot-BLOCK-begin and msgslot-BLOCK-end; a skip not
+# expected fails (vm/judge/tap.awk, EXPECTED_SKIPS in vm/judge/verdicts.sh).
 judge_tap() {
-	local ver=$1 log=$out/$1/console-check.log tap plan results line status
-	tap=$(sed -n "/^msgslot-$2-begin/,/^msgslot-$2-end/p" "$log" | tr -d '\r')
-	if [ -z "$tap" ]; then
-		fail "$ver ${3}suite: no TAP output (see $log)"
-		return
-	fi
-	plan=$(echo "$tap" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | head -1)
-	results=$(echo "$tap" | grep -cE '^(not )?ok [0-9]+ ')
-	if [ -z "$plan" ] || [ "$results" -ne "$plan" ]; then
-		fail "$ver ${3}suite_complete: ${results} results for a plan of ${plan:-none}"
-	fi
-	# The suite's own verdict must agree (it fails a test with no check).
-	status=$(echo "$tap" | sed -n 's/^msgslot-suite-exit: //p')
-	[ "$status" = 0 ] || fail "$ver ${3}suite_exit: slot_test exited ${status:-nothing}"
-	echo "$tap" | awk -v pre="$ver $3" '
-		function flush() { if (name != "") print (ok ? "PASS " : "FAIL ") pre name diag; name = "" }
-		/^ok [0-9]+ / { flush(); ok = 1; name = $0; sub(/^ok [0-9]+ /, "", name); diag = ""; next }
-		/^not ok [0-9]+ / { flush(); ok = 0; name = $0; sub(/^not ok [0-9]+ /, "", name); diag = ""; next }
-		/^#/ && name != "" && !ok { diag = diag "\n    " $0; next }
-		END { flush() }' >"$out/$ver/verdicts-$2"
-	while IFS= read -r line; do
-		case $line in
-		PASS*"# SKIP "*)
-			if is_expected_skip "${line#PASS $ver }"; then
-				skip "${line#PASS }"
-			else
-				fail "${line#PASS } (this skip is not expected here)"
-			fi ;;
-		PASS*) pass "${line#PASS }" ;;
-		FAIL*) fail "${line#FAIL }" ;;
-		*) echo "$line" ;;
-		esac
-	done <"$out/$ver/verdicts-$2"
+	count_verdicts < <(judge_tap_lines "$1" "$out/$1/console-check.log" "$2" "$3" "$out/$1/verdicts-$2")
 }
 
 # judge_fuzz LABEL LOG NAME: the fuzzer's verdict, and on a failure its
-# report (the difference, the shortest failing prefix, the replay command).
+# report (the difference, the shortest failing prefix, the replay command;
+# vm/judge/fuzz.awk).
 judge_fuzz() {
-	local line report
-	line=$(grep -a "^msgslot-result: $3 " "$2" | tail -1 | tr -d '\r')
-	report=$(sed -n "/^msgslot-$3-begin/,/^msgslot-$3-end/p" "$2" | tr -d '\r')
-	case $line in
-	*" $3 ok")
-		pass "$1 $3 ($(echo "$report" | sed -n 's/^fuzz: \(seed .*, OK\)$/\1/p' | tail -1))" ;;
-	"") fail "$1 $3: no result" ;;
-	*)
-		fail "$1 $3: ${line#msgslot-result: $3 fail }:"
-		# The minimized failure with its last operations, else the tail.
-		if echo "$report" | grep -q '^fuzz: the failure with'; then
-			echo "$report" | sed -n '/^fuzz: the failure with/,$p' | head -40
-		else
-			echo "$report" | tail -25
-		fi | sed 's/^/    /' ;;
-	esac
+	count_verdicts < <(judge_fuzz_lines "$1" "$2" "$3")
 }
 
 # judge_coverage VERSION: line and branch coverage of message_slot.c on

@@ -4,11 +4,12 @@
 # autoload (install_kernel).
 
 # host_tests: the tests of the host side itself, which need no VM and take
-# seconds: the accelerator choice and the boot function (tests/boot-test).
-# Their PASS/FAIL/SKIP lines count in the run's totals.
+# seconds: the verdict rules on saved consoles (tests/verdicts/run), the
+# accelerator choice and the boot function (tests/boot-test). Their
+# PASS/FAIL/SKIP lines count in the run's totals.
 host_tests() {
 	local t line failed_before
-	for t in tests/boot-test; do
+	for t in tests/verdicts/run tests/boot-test; do
 		failed_before=$failed
 		while IFS= read -r line; do
 			case $line in
