@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * leak_workload - the workload of the kit's leak boot (vm/kit-leak-init),
+ * leak_workload - the workload of the kit's leak boot (vm/guest/kit-leak-init),
  * run on the debug kernel under kmemleak against a submission's module.
  *
  *	leak_workload --phase files|channels [--major N] [--ioctl NUM]

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kit-probe: which ioctl command numbers a submission's module really
- * answers, found in the kit's VM (vm/kit-init) before any case runs, the
+ * answers, found in the kit's VM (vm/guest/kit-init) before any case runs, the
  * way a careful grader would try them.
  *
  *   kit-probe NODE channel LABEL=NUM...

@@ -1,4 +1,4 @@
-# vm/judge/console.awk: one boot of the kit (vm/kit-init) from its console
+# vm/judge/console.awk: one boot of the kit (vm/guest/kit-init) from its console
 # (the input, without carriage returns): a line per case that got a
 # verdict, "BITS<TAB>NAME<TAB>VERDICT<TAB>DETAIL" with VERDICT pass, fail,
 # skip, inconclusive (a SKIP "inconclusive: ..."), crash or hang (a case

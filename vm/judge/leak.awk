@@ -1,5 +1,5 @@
 # vm/judge/leak.awk: the kit's leak boot on the debug kernel
-# (vm/kit-leak-init), from its console (the input, without carriage
+# (vm/guest/kit-leak-init), from its console (the input, without carriage
 # returns): two lines, "NAME<TAB>VERDICT<TAB>DETAIL", for
 # leak_freed_at_unload and leak_file_memory_freed_on_close (the caller
 # cuts each to 1200 characters). Variables: rc (QEMU's status);

@@ -61,7 +61,7 @@ judge_fuzz_lines() {
 
 # ------------------------------------------------------- vm/msgslot-kit
 
-# judge_console LOG RC: one kit boot's console (vm/kit-init), a line per
+# judge_console LOG RC: one kit boot's console (vm/guest/kit-init), a line per
 # case that got a verdict, then how the boot ended (see console.awk).
 judge_console() {
 	tr -d '\r' <"$1" | JUDGE_REPORTS=$REPORTS awk -v rc="$2" -f "$judge_dir/console.awk"

@@ -35,7 +35,7 @@ judge_fuzz() {
 
 # judge_coverage VERSION: line and branch coverage of message_slot.c on
 # the debug lane, from the .gcda that the guest dumped at the end of its
-# run (vm/init, gcov=1) and the .gcno that the build left beside the
+# run (vm/guest/init, gcov=1) and the .gcno that the build left beside the
 # module, by the host's gcov (gcc 12 built the kernel and the module).
 # One PASS line with the figures; every line never run, with its text, in
 # $out/coverage-message_slot.txt (the annotated source beside it) and the
