@@ -33,8 +33,8 @@
 #   make verdict-test    the verdict rules (vm/judge/) on saved consoles
 #                        (tests/verdicts/), no VM, in seconds
 #   make boot-test       the accelerator choice and the boot function, with a
-#                        fake QEMU, no VM, in seconds (make check and
-#                        check-all run both tests first)
+#                        fake QEMU, no VM, in seconds
+#   make host-test       both (make check and check-all run them first)
 # Every target that boots takes ACCEL=kvm or ACCEL=tcg; by default KVM when
 # /dev/kvm runs a guest, else TCG (software emulation).
 #
@@ -79,7 +79,7 @@ DKMS_FILES := Kbuild Makefile dkms.conf message_slot.c message_slot.h \
 
 .PHONY: all module programs clean load unload install uninstall \
 	dkms-install dkms-uninstall dkms-files check check-all fuzz bench demo lint \
-	grade grade-merge mutants sandbox-test profile-test verdict-test boot-test
+	grade grade-merge mutants sandbox-test profile-test verdict-test boot-test host-test
 
 all: module programs
 
@@ -178,6 +178,9 @@ profile-test:
 
 boot-test:
 	tests/boot-test
+
+host-test:
+	vm/msgslot-vm host-test
 
 check-all:
 	vm/msgslot-vm check-all
