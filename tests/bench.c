@@ -687,12 +687,12 @@ static void steady_run(int fd, int ref, int pattern, long created, int sweep,
 	static char buf[MSG], rbuf[MSG];
 	double chunk[NR_CHUNKS], refc[NR_CHUNKS], q[NR_CHUNKS];
 	long m = steady_ops / NR_CHUNKS, i, next = 0;
-	uint64_t t0, t1;
 	uint32_t k;
 	int turn;
 
 	for (turn = -1; turn < NR_CHUNKS; turn++) {
-		t0 = now_ns();
+		uint64_t t0 = now_ns(), t1;
+
 		for (i = 0; i < m; i++) {
 			if (sweep) {
 				k = (uint32_t)next;
