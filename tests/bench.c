@@ -22,7 +22,8 @@
  *               per steady operation (ioctl to a random existing channel +
  *               write + read), and its ratio to the same operations on a
  *               one-channel reference slot, interleaved chunk by chunk
- *               ("steady/ref1"); kernel bytes per channel (/proc/meminfo
+ *               ("steady/ref1"); the same with the channels taken in
+ *               creation order ("sweep/ref1"); kernel bytes per channel (/proc/meminfo
  *               Slab + VmallocUsed before and after, after drop_caches so
  *               that RCU-freed memory is gone, with a breakdown from
  *               /proc/slabinfo and /proc/vmallocinfo; with --cgroup, also
@@ -90,7 +91,7 @@ static struct cand cands[MAX_CANDS];
 static int ncands;
 static int reps = 3;
 static long micro_ops = 100000;
-static long steady_ops = 50000;
+static long steady_ops = 200000;	/* per row and order, as a plain loop of 200,000 pairs */
 static int contention_ms = 500;
 static long counts[MAX_COUNTS] = { 1, 16, 256, 4096, 65536, 1048576 };
 static int ncounts = 6;
@@ -668,20 +669,68 @@ struct scale_res {
 	double create_ns, steady_ns, bytes;
 	double pause_ms;		/* slowest batch of 256 creations */
 	double ref_ns, ratio;		/* 1-channel reference, interleaved */
+	double sweep_ns, sweep_ratio;	/* channels in creation order */
 	long created;
 	char detail[512];
 };
 
+/*
+ * One steady figure of a scale row: NR_CHUNKS turns of steady_ops /
+ * NR_CHUNKS operations (ioctl + 128-byte write + read) on the row's slot,
+ * its channels picked at random or in creation order (@sweep), each turn
+ * followed by as many on the one-channel reference slot. *@ns and *@ref_ns:
+ * the median chunks; *@ratio: the median per-turn ratio.
+ */
+static void steady_run(int fd, int ref, int pattern, long created, int sweep,
+		       double *ns, double *ref_ns, double *ratio)
+{
+	static char buf[MSG], rbuf[MSG];
+	double chunk[NR_CHUNKS], refc[NR_CHUNKS], q[NR_CHUNKS];
+	long m = steady_ops / NR_CHUNKS, i, next = 0;
+	uint32_t k;
+	int turn;
+
+	for (turn = -1; turn < NR_CHUNKS; turn++) {
+		uint64_t t0 = now_ns(), t1;
+
+		for (i = 0; i < m; i++) {
+			if (sweep) {
+				k = (uint32_t)next;
+				next = next + 1 == created ? 0 : next + 1;
+			} else {
+				k = rng_below((uint32_t)created);
+			}
+			set_channel(fd, channel_id(pattern, k));
+			xwrite(fd, buf, MSG, "steady");
+			xread(fd, rbuf, MSG, "steady");
+		}
+		t1 = now_ns();
+		for (i = 0; i < m; i++) {
+			set_channel(ref, 1);
+			xwrite(ref, buf, MSG, "reference");
+			xread(ref, rbuf, MSG, "reference");
+		}
+		if (turn < 0)
+			continue;
+		chunk[turn] = (double)(t1 - t0) / (double)m;
+		refc[turn] = (double)(now_ns() - t1) / (double)m;
+		q[turn] = chunk[turn] / refc[turn];
+	}
+	*ns = chunk_median(chunk);
+	if (ref_ns)
+		*ref_ns = chunk_median(refc);
+	*ratio = chunk_median(q);
+}
+
 static void scale_row(const struct cand *c, long count, int pattern,
 		      struct scale_res *r)
 {
-	static char buf[MSG], rbuf[MSG];
+	static char buf[MSG];
 	struct memsnap *before, *after;
-	double chunk[NR_CHUNKS], refc[NR_CHUNKS], ratio[NR_CHUNKS];
 	struct memdelta d;
 	uint64_t t0, t1, tb;
-	int fd, ref, minor = 0, k;
-	long i, m;
+	int fd, ref, minor = 0;
+	long i;
 
 	before = malloc(sizeof(*before));
 	after = malloc(sizeof(*after));
@@ -730,31 +779,13 @@ static void scale_row(const struct cand *c, long count, int pattern,
 	 * NR_CHUNKS turns of a chunk on this slot and a chunk of the same
 	 * operations on a reference slot holding one channel. The ns figure is
 	 * the median chunk; the ratio, the median of per-turn ratios, is immune
-	 * to bursts of host load.
+	 * to bursts of host load. Twice: channels picked at random (every
+	 * operation a cold channel and bucket), then in creation order (a
+	 * sweep, which is what a loop over the channels it made does: dense
+	 * channels share slab pages with their neighbours).
 	 */
-	m = steady_ops / NR_CHUNKS + 1;
-	for (k = -1; k < NR_CHUNKS; k++) {
-		t0 = now_ns();
-		for (i = 0; i < m; i++) {
-			set_channel(fd, channel_id(pattern, rng_below((uint32_t)r->created)));
-			xwrite(fd, buf, MSG, "steady");
-			xread(fd, rbuf, MSG, "steady");
-		}
-		t1 = now_ns();
-		for (i = 0; i < m; i++) {
-			set_channel(ref, 1);
-			xwrite(ref, buf, MSG, "reference");
-			xread(ref, rbuf, MSG, "reference");
-		}
-		if (k < 0)
-			continue;
-		chunk[k] = (double)(t1 - t0) / (double)m;
-		refc[k] = (double)(now_ns() - t1) / (double)m;
-		ratio[k] = chunk[k] / refc[k];
-	}
-	r->steady_ns = chunk_median(chunk);
-	r->ref_ns = chunk_median(refc);
-	r->ratio = chunk_median(ratio);
+	steady_run(fd, ref, pattern, r->created, 0, &r->steady_ns, &r->ref_ns, &r->ratio);
+	steady_run(fd, ref, pattern, r->created, 1, &r->sweep_ns, NULL, &r->sweep_ratio);
 	close(ref);
 
 	/* Count what stays: let RCU free what was replaced (see settle()). */
@@ -1026,18 +1057,21 @@ static void print_micro(void)
 
 static void print_scale(void)
 {
-	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64];
+	char b1[64], b2[64], b3[64], b4[64], b5[64], b6[64], b7[64], b8[64];
 	double v[MAX_REPS], base[MAX_REPS];
 	int c, p, i, r;
 	long created;
 
 	for (c = 0; c < ncands; c++) {
 		tprintf("\n== scale%s%s; median [min..max] spread, %d reps\n"
-			"   steady/ref1: over 1-channel steady chunks interleaved with this row's; steady/C1: over the C=1 row (same rep)\n",
-			cands[c].label[0] ? ": " : "", cands[c].label, reps);
-		tprintf("%-10s %-8s %-26s %-24s %-26s %-22s %-22s %-22s %s\n", "pattern", "C",
+			"   steady: ioctl to a channel picked at random + 128-byte write + read; sweep: the same, channels in creation order\n"
+			"   /ref1: over 1-channel chunks interleaved with this row's (%ld operations of each, in %d turns); steady/C1: over the C=1 row (same rep)\n",
+			cands[c].label[0] ? ": " : "", cands[c].label, reps,
+			steady_ops / NR_CHUNKS * NR_CHUNKS, NR_CHUNKS);
+		tprintf("%-10s %-8s %-26s %-24s %-26s %-22s %-26s %-22s %-22s %-22s %s\n", "pattern", "C",
 			"create ns/channel", "slowest 256 (ms)", "steady ns/op", "steady/ref1",
-			"steady/C1", "bytes/channel", "where (bytes/channel, last rep)");
+			"sweep ns/op", "sweep/ref1", "steady/C1", "bytes/channel",
+			"where (bytes/channel, last rep)");
 		for (p = 0; p < NR_PATTERNS; p++) {
 			if (!patterns_on[p])
 				continue;
@@ -1067,6 +1101,14 @@ static void print_scale(void)
 				fmt_stat(b5, sizeof(b5), v, reps, 2);
 				csv_stat("scale", cands[c].label, pn, counts[i], "steady_ratio_to_ref1", v, reps);
 				for (r = 0; r < reps; r++)
+					v[r] = scale_res[c][p][i][r].sweep_ns;
+				fmt_stat(b7, sizeof(b7), v, reps, 0);
+				csv_stat("scale", cands[c].label, pn, counts[i], "sweep_ns", v, reps);
+				for (r = 0; r < reps; r++)
+					v[r] = scale_res[c][p][i][r].sweep_ratio;
+				fmt_stat(b8, sizeof(b8), v, reps, 2);
+				csv_stat("scale", cands[c].label, pn, counts[i], "sweep_ratio_to_ref1", v, reps);
+				for (r = 0; r < reps; r++)
 					v[r] = scale_res[c][p][i][r].ref_ns;
 				csv_stat("scale", cands[c].label, pn, counts[i], "ref1_ns", v, reps);
 				for (r = 0; r < reps; r++)
@@ -1080,8 +1122,8 @@ static void print_scale(void)
 					v[r] = (double)scale_res[c][p][i][r].created;
 				}
 				csv_stat("scale", cands[c].label, pn, counts[i], "channels_created", v, reps);
-				tprintf("%-10s %-8ld %-26s %-24s %-26s %-22s %-22s %-22s %s%s\n", pn,
-					counts[i], b1, b6, b2, b5, b3, b4,
+				tprintf("%-10s %-8ld %-26s %-24s %-26s %-22s %-26s %-22s %-22s %-22s %s%s\n", pn,
+					counts[i], b1, b6, b2, b5, b7, b8, b3, b4,
 					scale_res[c][p][i][reps - 1].detail,
 				       created < counts[i] ? " (STOPPED: memory)" : "");
 				if (created < counts[i])
@@ -1128,6 +1170,36 @@ static void print_contention(void)
 }
 
 /* ---- main ----------------------------------------------------------- */
+
+/*
+ * The guest CPU as the kernel sees it: its model name, and whether it has
+ * ERMS and FSRM, which decide whether copy_*_user() run "rep movsb" (see
+ * docs/performance.md: make bench under TCG turns ERMS off).
+ */
+static void cpu_desc(char *buf, size_t size)
+{
+	char line[4096], model[128] = "?";
+	int erms = 0, fsrm = 0, flags = 0;
+	FILE *f = fopen("/proc/cpuinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "model name", 10) && model[0] == '?') {
+			char *v = strchr(line, ':');
+
+			if (v)
+				snprintf(model, sizeof(model), "%.*s", (int)strcspn(v + 2, "\n"), v + 2);
+		} else if (!strncmp(line, "flags", 5) && !flags) {
+			flags = 1;
+			erms = !!strstr(line, " erms");
+			fsrm = !!strstr(line, " fsrm");
+		}
+	}
+	if (f)
+		fclose(f);
+	snprintf(buf, size, "%s, erms %s, fsrm %s", model, erms ? "on" : "off",
+		 fsrm ? "on" : "off");
+}
+
 
 static void usage(FILE *f)
 {
@@ -1228,7 +1300,7 @@ int main(int argc, char **argv)
 	struct utsname u;
 	uint64_t start = now_ns();
 	time_t now = time(NULL);
-	char date[64];
+	char date[64], cpu[256];
 	int c, r, i;
 
 	while ((c = getopt_long(argc, argv, "m:r:s:C:p:n:N:T:g:o:d:M:j:ch", opts, NULL)) != -1) {
@@ -1268,8 +1340,9 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	uname(&u);
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
-	printf("bench: kernel %s %s, %ld CPUs, %ld MiB, %s\n", u.release, u.machine,
-	       sysconf(_SC_NPROCESSORS_ONLN),
+	cpu_desc(cpu, sizeof(cpu));
+	printf("bench: kernel %s %s, %ld CPUs (%s), %ld MiB, %s\n", u.release, u.machine,
+	       sysconf(_SC_NPROCESSORS_ONLN), cpu,
 	       (long)(sysconf(_SC_PHYS_PAGES) * sysconf(_SC_PAGESIZE) >> 20), date);
 	for (c = 0; c < ncands; c++)
 		printf("bench: candidate %s: %s\n", cands[c].label,
@@ -1324,10 +1397,10 @@ int main(int argc, char **argv)
 						struct scale_res *x = &scale_res[c][p][i][r];
 
 						scale_row(&cands[c], counts[i], p, x);
-						printf("bench: scale rep %d %s %s C=%ld: create %.0f ns (slowest 256: %.1f ms) steady %.0f ns (ref %.0f, x%.2f), %.1f B/ch (%ld made) %s\n",
+						printf("bench: scale rep %d %s %s C=%ld: create %.0f ns (slowest 256: %.1f ms) steady %.0f ns (ref %.0f, x%.2f) sweep %.0f ns (x%.2f), %.1f B/ch (%ld made) %s\n",
 						       r + 1, cands[c].label, pattern_name[p], counts[i],
 						       x->create_ns, x->pause_ms, x->steady_ns, x->ref_ns, x->ratio,
-						       x->bytes, x->created, x->detail);
+						       x->sweep_ns, x->sweep_ratio, x->bytes, x->created, x->detail);
 					}
 				}
 	}
@@ -1345,8 +1418,8 @@ int main(int argc, char **argv)
 			printf("bench-table-end\n\nbench-csv-begin\n");
 			csv_line("section,candidate,pattern,channels,metric,median,min,max,spread_pct,values\n");
 		} else {
-			printf("\nbench-table-begin\nkernel %s, %s, %d reps, %.0f s\n", u.release,
-			       date, reps, (double)(now_ns() - start) / 1e9);
+			printf("\nbench-table-begin\nkernel %s, %s, %d reps, %.0f s\ncpu: %s\n",
+			       u.release, date, reps, (double)(now_ns() - start) / 1e9, cpu);
 		}
 		if (do_micro)
 			print_micro();
