@@ -185,7 +185,7 @@ static void write_read(int fd, unsigned long id, size_t len, unsigned int *writt
 static void phase_channels(void)
 {
 	static const unsigned long ids[] = { 1, 2, 3, 7, 1000, 0x80000000UL, 0xffffffffUL };
-	unsigned int i, k, n, opened = 0, set = 0, written = 0, matched = 0, tries = 0;
+	unsigned int i, k, opened = 0, set = 0, written = 0, matched = 0, tries = 0;
 	int fd;
 
 	for (i = 0; i < NSLOTS; i++) {
@@ -206,6 +206,8 @@ static void phase_channels(void)
 	/* Many channels on one slot, through one file switching channel. */
 	fd = open_slot(0, &opened);
 	if (fd >= 0) {
+		unsigned int n;
+
 		for (n = 0; n < 200; n++) {
 			tries++;
 			if (!set_channel(fd, 100 + n, &set))
