@@ -35,7 +35,9 @@
  *
  * A test that makes no check at all is a failure, never a silent pass.
  * Integer values are compared as intmax_t; when an actual value is -1 the
- * errno name is printed next to it.
+ * errno name is printed next to it. The helpers every test program shares
+ * (errno names, clocks, the module, device nodes) are in helpers.h, which
+ * this header includes.
  */
 #ifndef SLOT_TEST_HARNESS_H
 #define SLOT_TEST_HARNESS_H
@@ -57,6 +59,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "helpers.h"
 
 #define HARNESS_DEFAULT_TIMEOUT	60
 #define HARNESS_KILL_GRACE	5	/* seconds to wait for a killed child */
@@ -116,91 +120,6 @@ static inline void harness_register(struct harness_test *t)
 	static void htest_fn_##test_name(void)
 
 #define TEST(test_name) TEST_TIMEOUT(test_name, HARNESS_DEFAULT_TIMEOUT)
-
-/* ---- errno and signal names ---------------------------------------- */
-
-struct harness_name {
-	int value;
-	const char *name;
-};
-
-#define HARNESS_NAME(x) { x, #x }
-
-/* EWOULDBLOCK == EAGAIN and EDEADLOCK == EDEADLK on Linux: one name each. */
-static const struct harness_name harness_errnos[] = {
-	HARNESS_NAME(EPERM), HARNESS_NAME(ENOENT), HARNESS_NAME(ESRCH),
-	HARNESS_NAME(EINTR), HARNESS_NAME(EIO), HARNESS_NAME(ENXIO),
-	HARNESS_NAME(E2BIG), HARNESS_NAME(ENOEXEC), HARNESS_NAME(EBADF),
-	HARNESS_NAME(ECHILD), HARNESS_NAME(EAGAIN), HARNESS_NAME(ENOMEM),
-	HARNESS_NAME(EACCES), HARNESS_NAME(EFAULT), HARNESS_NAME(ENOTBLK),
-	HARNESS_NAME(EBUSY), HARNESS_NAME(EEXIST), HARNESS_NAME(EXDEV),
-	HARNESS_NAME(ENODEV), HARNESS_NAME(ENOTDIR), HARNESS_NAME(EISDIR),
-	HARNESS_NAME(EINVAL), HARNESS_NAME(ENFILE), HARNESS_NAME(EMFILE),
-	HARNESS_NAME(ENOTTY), HARNESS_NAME(ETXTBSY), HARNESS_NAME(EFBIG),
-	HARNESS_NAME(ENOSPC), HARNESS_NAME(ESPIPE), HARNESS_NAME(EROFS),
-	HARNESS_NAME(EMLINK), HARNESS_NAME(EPIPE), HARNESS_NAME(EDOM),
-	HARNESS_NAME(ERANGE), HARNESS_NAME(EDEADLK),
-	HARNESS_NAME(ENAMETOOLONG), HARNESS_NAME(ENOLCK), HARNESS_NAME(ENOSYS),
-	HARNESS_NAME(ENOTEMPTY), HARNESS_NAME(ELOOP), HARNESS_NAME(ENOMSG),
-	HARNESS_NAME(EIDRM), HARNESS_NAME(ENODATA), HARNESS_NAME(ETIME),
-	HARNESS_NAME(EOVERFLOW), HARNESS_NAME(EBADFD), HARNESS_NAME(EILSEQ),
-	HARNESS_NAME(EMSGSIZE), HARNESS_NAME(EPROTO), HARNESS_NAME(ENOTSUP),
-	HARNESS_NAME(EADDRINUSE), HARNESS_NAME(ENOBUFS),
-	HARNESS_NAME(ETIMEDOUT), HARNESS_NAME(EALREADY),
-	HARNESS_NAME(EINPROGRESS), HARNESS_NAME(ESTALE), HARNESS_NAME(EDQUOT),
-	HARNESS_NAME(ECANCELED), HARNESS_NAME(ENOKEY),
-	HARNESS_NAME(EKEYREJECTED), HARNESS_NAME(EOWNERDEAD),
-	HARNESS_NAME(EHWPOISON),
-	/* Kernel-internal codes that a buggy driver can leak to user space. */
-	{ 512, "ERESTARTSYS" }, { 513, "ERESTARTNOINTR" },
-	{ 514, "ERESTARTNOHAND" }, { 515, "ENOIOCTLCMD" },
-	{ 516, "ERESTART_RESTARTBLOCK" }, { 517, "EPROBE_DEFER" },
-	{ 524, "ENOTSUPP" },
-};
-
-static const struct harness_name harness_signals[] = {
-	HARNESS_NAME(SIGHUP), HARNESS_NAME(SIGINT), HARNESS_NAME(SIGQUIT),
-	HARNESS_NAME(SIGILL), HARNESS_NAME(SIGTRAP), HARNESS_NAME(SIGABRT),
-	HARNESS_NAME(SIGBUS), HARNESS_NAME(SIGFPE), HARNESS_NAME(SIGKILL),
-	HARNESS_NAME(SIGUSR1), HARNESS_NAME(SIGSEGV), HARNESS_NAME(SIGUSR2),
-	HARNESS_NAME(SIGPIPE), HARNESS_NAME(SIGALRM), HARNESS_NAME(SIGTERM),
-	HARNESS_NAME(SIGCHLD), HARNESS_NAME(SIGXCPU), HARNESS_NAME(SIGXFSZ),
-	HARNESS_NAME(SIGSYS),
-};
-
-static inline const char *harness_lookup(const struct harness_name *tab,
-					 size_t n, int value, char *buf,
-					 size_t size, const char *unknown)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (tab[i].value == value)
-			return tab[i].name;
-	snprintf(buf, size, "%s %d", unknown, value);
-	return buf;
-}
-
-/* Name of an errno value ("EINVAL"); thread-safe for known values. */
-static inline const char *errno_name(int err)
-{
-	static __thread char buf[32];
-
-	if (err == 0)
-		return "0";
-	return harness_lookup(harness_errnos,
-			      sizeof(harness_errnos) / sizeof(harness_errnos[0]),
-			      err, buf, sizeof(buf), "errno");
-}
-
-static inline const char *signal_name(int sig)
-{
-	static __thread char buf[32];
-
-	return harness_lookup(harness_signals,
-			      sizeof(harness_signals) / sizeof(harness_signals[0]),
-			      sig, buf, sizeof(buf), "signal");
-}
 
 /* ---- diagnostics and verdicts ------------------------------------- */
 

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "message_slot.h"
+#include "helpers.h"
 
 static const unsigned int minors[] = { 0, 1, 2, 3, 255 };
 #define NSLOTS (sizeof(minors) / sizeof(minors[0]))
@@ -69,9 +70,8 @@ static int make_nodes(void)
 		return -1;
 	}
 	for (i = 0; i < NSLOTS; i++) {
-		snprintf(g_path[i], sizeof(g_path[i]), "%s/slot%u", g_nodes, minors[i]);
-		unlink(g_path[i]);
-		if (mknod(g_path[i], S_IFCHR | 0666, makedev(g_major, minors[i]))) {
+		slot_path(g_path[i], sizeof(g_path[i]), g_nodes, minors[i]);
+		if (make_node(g_path[i], g_major, minors[i], 0666)) {
 			fprintf(stderr, "leak-workload: mknod %s: %s\n", g_path[i], strerror(errno));
 			return -1;
 		}

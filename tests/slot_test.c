@@ -93,30 +93,6 @@ static const uint32_t fixed_ids[] = {
 
 /* ---- small helpers -------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* A channel id no other test uses in this run and no test uses on purpose. */
 static uint32_t fresh_channel(void)
 {
@@ -3556,21 +3532,6 @@ TEST(censor_sender_order_mode_then_channel)
 
 /* ---- module lifetime -------------------------------------------------------- */
 
-static int module_listed(void)
-{
-	char line[512];
-	size_t n = strlen(g_module_name);
-	FILE *f = fopen("/proc/modules", "re");
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, g_module_name, n) && line[n] == ' ';
-	fclose(f);
-	return found;
-}
-
 /* The name /proc/devices gives major g_major, or "" if none. */
 static const char *devices_entry(void)
 {
@@ -3614,24 +3575,6 @@ static long module_refcnt(void)
 	return v;
 }
 
-static int module_load(void)
-{
-	int fd = open(g_module_path, O_RDONLY | O_CLOEXEC), ret, err;
-
-	if (fd < 0)
-		return -1;
-	ret = (int)syscall(SYS_finit_module, fd, "", 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
-static int module_unload(void)
-{
-	return (int)syscall(SYS_delete_module, g_module_name, O_NONBLOCK);
-}
-
 static void require_module(void)
 {
 	if (!g_module_path)
@@ -3640,7 +3583,7 @@ static void require_module(void)
 		FAIL("cannot read %s: %s", g_module_path, errno_name(errno));
 		harness_leave();
 	}
-	if (!module_listed()) {
+	if (!module_listed(g_module_name)) {
 		FAIL("module %s is not in /proc/modules", g_module_name);
 		harness_leave();
 	}
@@ -3649,12 +3592,12 @@ static void require_module(void)
 /* At the end of a test that unloads: the module must be back. */
 static void expect_module_back(void)
 {
-	if (!module_listed()) {
+	if (!module_listed(g_module_name)) {
 		TH_LOG("module %s is not loaded: loading it again", g_module_name);
-		if (module_load())
+		if (module_load(g_module_path, ""))
 			TH_LOG("finit_module(%s): %s", g_module_path, errno_name(errno));
 	}
-	EXPECT_TRUE(module_listed());
+	EXPECT_TRUE(module_listed(g_module_name));
 }
 
 TEST(message_survives_with_every_fd_closed)
@@ -3712,7 +3655,7 @@ TEST(module_unload_refused_while_slot_open)
 	SET_CHANNEL(fd, ch);
 	WRITE_MSG(fd, msg, sizeof(msg));
 	/* The kernel answers -EWOULDBLOCK while the refcount is not zero. */
-	EXPECT_ERRNO(module_unload(), EWOULDBLOCK);
+	EXPECT_ERRNO(module_unload(g_module_name), EWOULDBLOCK);
 	expect_module_back();
 	EXPECT_READ(fd, msg, sizeof(msg));
 	WRITE_MSG(fd, "still works", 11);
@@ -3738,7 +3681,7 @@ TEST(module_unload_refused_while_slot_open)
 	/* Wait until the child holds its fd (the module count rises). */
 	for (i = 0; i < 100 && module_refcnt() == 0; i++)
 		sleep_ms(10);
-	EXPECT_ERRNO(module_unload(), EWOULDBLOCK);
+	EXPECT_ERRNO(module_unload(g_module_name), EWOULDBLOCK);
 	close(sync[1]);
 	EXPECT_CHILD_OK(pid);
 	expect_module_back();
@@ -3758,14 +3701,14 @@ TEST(module_unload_reload_clears_messages)
 	TH_LOG("/proc/devices: %u %s", g_major, devices_entry());
 
 	/* From here to the reload nothing may end the test early. */
-	ret = module_unload();
+	ret = module_unload(g_module_name);
 	if (EXPECT_EQ(0, ret)) {
-		EXPECT_FALSE(module_listed());
+		EXPECT_FALSE(module_listed(g_module_name));
 		if (!EXPECT_TRUE(devices_entry()[0] == '\0'))
 			TH_LOG("major %u still registered as %s", g_major,
 			       devices_entry());
 		EXPECT_ERRNO(open(g_node[0], O_RDWR | O_CLOEXEC), ENXIO);
-		EXPECT_EQ(0, module_load());
+		EXPECT_EQ(0, module_load(g_module_path, ""));
 	} else {
 		TH_LOG("refcnt %ld", module_refcnt());
 	}
@@ -3806,11 +3749,11 @@ TEST_TIMEOUT(module_reload_cycles_with_many_channels, 600)
 			close(fd);
 		}
 		close(idle);
-		if (!EXPECT_EQ(0, module_unload())) {
+		if (!EXPECT_EQ(0, module_unload(g_module_name))) {
 			TH_LOG("cycle %u: refcnt %ld", cycle, module_refcnt());
 			break;
 		}
-		EXPECT_EQ(0, module_load());
+		EXPECT_EQ(0, module_load(g_module_path, ""));
 		expect_module_back();
 		for (i = 0; i < NR_MINORS; i++)
 			EXPECT_NEVER_WRITTEN(minors[i], first[i]);
@@ -3825,11 +3768,11 @@ TEST_TIMEOUT(module_reload_cycles_with_many_channels, 600)
 
 static int after_test(const char *name)
 {
-	if (!g_module_path || !g_module_was_loaded || module_listed())
+	if (!g_module_path || !g_module_was_loaded || module_listed(g_module_name))
 		return 0;
 	harness_diag("module %s was not loaded after %s: loading it again",
 		     g_module_name, name);
-	if (module_load())
+	if (module_load(g_module_path, ""))
 		harness_diag("finit_module(%s): %s", g_module_path,
 			     errno_name(errno));
 	return 1;
@@ -3841,9 +3784,7 @@ static char *node_at(const char *name, unsigned int major, unsigned int minor)
 
 	if (asprintf(&path, "%s/%s", g_nodes, name) < 0)
 		return NULL;
-	unlink(path);
-	if (mknod(path, S_IFCHR | 0666, makedev(major, minor)) ||
-	    chmod(path, 0666)) {
+	if (make_node(path, major, minor, 0666)) {
 		harness_diag("setup: mknod %s (char %u:%u): %s", path, major,
 			     minor, errno_name(errno));
 		free(path);
@@ -3871,7 +3812,7 @@ static void preamble(void)
 	}
 	g_node[GROW_MINOR] = node_at("slot4", g_major, GROW_MINOR);
 	g_full_node = node_at("full", 1, 7);
-	g_module_was_loaded = module_listed();
+	g_module_was_loaded = module_listed(g_module_name);
 	if (g_module_path && !g_module_was_loaded)
 		harness_diag("module %s is not loaded", g_module_name);
 }
@@ -3885,31 +3826,9 @@ static void usage(FILE *f)
 		"                 [-t NAME]... [-l]\n");
 }
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	*out = strtoul(s, &end, 0);
-	return errno || *end || *out > max ? -1 : 0;
-}
-
 static void set_module(const char *path)
 {
-	const char *base = strrchr(path, '/');
-	size_t i, n;
-
-	base = base ? base + 1 : path;
-	n = strlen(base);
-	if (n > 3 && !strcmp(base + n - 3, ".ko"))
-		n -= 3;
-	if (n >= sizeof(g_module_name))
-		n = sizeof(g_module_name) - 1;
-	for (i = 0; i < n; i++)
-		g_module_name[i] = base[i] == '-' ? '_' : base[i];
-	g_module_name[n] = '\0';
+	module_name_of(path, g_module_name, sizeof(g_module_name));
 	g_module_path = path;
 }
 
