@@ -40,7 +40,7 @@
  * same figures goes to --csv FILE and to standard output between the lines
  * "bench-csv-begin" and "bench-csv-end".
  *
- * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -o bench bench.c -lrt
+ * Build: make -C tests O=DIR bench (see tests/Makefile)
  */
 #define _GNU_SOURCE
 #include <errno.h>

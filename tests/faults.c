@@ -20,7 +20,7 @@
  * channel allocate nothing. The usage file (debugfs) shows what each slot
  * and each user holds, and each slot's longest chain.
  *
- * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/faults tests/faults.c
+ * Build: make -C tests O=DIR faults (BITS=32 for the 32-bit build)
  * Run (as root, module loaded): tests/faults [--major N] [--nodes DIR]
  * The slots it uses (100 to 164, 170 to 229) are not used by slot_test or
  * the fuzzer; the user it writes as (a uid from 4201 up) owns nothing else.

@@ -33,7 +33,7 @@
  * fuzzer says that it did not come back.
  *
  * Build (from the top of the repository):
- *	gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/fuzz tests/fuzz.c
+ *	make -C tests O=DIR fuzz		(BITS=32: the 32-bit build)
  * Run (as root, with the module loaded, or with --module):
  *	tests/fuzz [--seed S] [--ops N] [--major M] [--ioctl NUM]
  *		[--nodes DIR] [--module PATH] [--no-minimize] [--trace]

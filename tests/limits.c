@@ -13,8 +13,7 @@
  * 0666) are made under --nodes.
  *
  * Build (from the top of the repository):
- *	gcc -O2 -Wall -Wextra -std=gnu11 -static -pthread -I. \
- *		-o tests/limits tests/limits.c
+ *	make -C tests O=DIR limits
  * Run:
  *	tests/limits --module PATH [--major N] [--nodes DIR]
  *		[--loop-channels N] [-t NAME]... [-l]

@@ -12,7 +12,7 @@
  * FAILSLAB, FAULT_INJECTION_DEBUG_FS, debugfs mounted); without it that
  * test is skipped, with the reason.
  *
- * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/paths tests/paths.c
+ * Build: make -C tests O=DIR paths (BITS=32 for the 32-bit build)
  * Run (as root, module loaded): tests/paths --module PATH/message_slot.ko
  * It uses slots 230 to 239 and its own nodes in /tmp/paths-nodes.
  */

@@ -9,8 +9,7 @@
  * --bindir; without them those tests are skipped with the reason.
  *
  * Build (from the top of the repository):
- *	gcc -O2 -Wall -Wextra -std=gnu11 -static -pthread -I. \
- *		-o tests/slot_test tests/slot_test.c
+ *	make -C tests O=DIR slot_test	(BITS=32: the 32-bit build)
  * Run:
  *	tests/slot_test [--major N] [--ioctl NUM] [--module PATH]
  *		[--bindir DIR] [--nodes DIR] [--stress-ms MS] [--seed N]
