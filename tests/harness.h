@@ -70,6 +70,7 @@ struct harness_test {
 	const char *name;
 	void (*fn)(void);
 	unsigned int timeout;
+	int rank;		/* the file's HARNESS_FILE_RANK */
 	int line;
 	int selected;
 	struct harness_test *next;
@@ -86,19 +87,36 @@ struct harness_shared {
 	char diag[HARNESS_DIAG_SIZE];
 };
 
-static struct harness_test *harness_tests;
-static struct harness_shared *harness_state;
-static int harness_index;		/* 1-based number of the running test */
-static int (*harness_after_test)(const char *name);
-static void (*harness_preamble)(void);
+/*
+ * One program may be several files (slot_test is): their tests and the
+ * running test's state are one, as weak definitions that the linker
+ * merges into one object, whichever files define them.
+ */
+#define HARNESS_SHARED __attribute__((weak))
+
+HARNESS_SHARED struct harness_test *harness_tests;
+HARNESS_SHARED struct harness_shared *harness_state;
+HARNESS_SHARED int harness_index;	/* 1-based number of the running test */
+HARNESS_SHARED int (*harness_after_test)(const char *name);
+HARNESS_SHARED void (*harness_preamble)(void);
 static volatile sig_atomic_t harness_alarm_fired;
+
+/*
+ * The tests run in source order: by the file's rank (a program of several
+ * files defines HARNESS_FILE_RANK before including this header, 1, 2, ...
+ * in the order its tests are to run), then by line.
+ */
+#ifndef HARNESS_FILE_RANK
+#define HARNESS_FILE_RANK 0
+#endif
 
 static inline void harness_register(struct harness_test *t)
 {
 	struct harness_test **p = &harness_tests;
 
 	/* Keep source order whatever order the constructors run in. */
-	while (*p && (*p)->line < t->line)
+	while (*p && ((*p)->rank < t->rank ||
+		      ((*p)->rank == t->rank && (*p)->line < t->line)))
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
@@ -110,6 +128,7 @@ static inline void harness_register(struct harness_test *t)
 		.name = #test_name,					\
 		.fn = htest_fn_##test_name,				\
 		.timeout = (seconds),					\
+		.rank = HARNESS_FILE_RANK,				\
 		.line = __LINE__,					\
 	};								\
 	__attribute__((constructor)) static void			\
