@@ -41,7 +41,7 @@
  * same figures goes to --csv FILE and to standard output between the lines
  * "bench-csv-begin" and "bench-csv-end".
  *
- * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -o bench bench.c -lrt
+ * Build: make -C tests O=DIR bench (see tests/Makefile)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "message_slot.h"
+#include "helpers.h"
 
 #define MSG		128		/* bytes per message in every test */
 #define MAX_CANDS	16
@@ -117,22 +118,6 @@ static void die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 static void pin_cpu(int cpu)
@@ -211,29 +196,14 @@ static struct stat3 stats(const double *v, int n)
 
 /* ---- module and device nodes ---------------------------------------- */
 
-static int module_loaded(void)
-{
-	char line[256];
-	size_t n = strlen(module_name);
-	FILE *f = fopen("/proc/modules", "re");
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, module_name, n) && line[n] == ' ';
-	fclose(f);
-	return found;
-}
-
-static void module_unload(void)
+static void unload_module(void)
 {
 	int i;
 
-	if (!module_loaded())
+	if (!module_listed(module_name))
 		return;
 	for (i = 0; i < 100; i++) {
-		if (!syscall(SYS_delete_module, module_name, O_NONBLOCK))
+		if (!module_unload(module_name))
 			return;
 		if (errno != EWOULDBLOCK && errno != EAGAIN)
 			break;
@@ -242,24 +212,13 @@ static void module_unload(void)
 	die("delete_module(%s): %s", module_name, strerror(errno));
 }
 
-static void module_load(const struct cand *c)
+static void load_module(const struct cand *c)
 {
-	int fd;
-
 	if (!c->path)
 		return;
-	module_unload();
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("open %s: %s", c->path, strerror(errno));
-	if (syscall(SYS_finit_module, fd, "", 0))
+	unload_module();
+	if (module_load(c->path, ""))
 		die("finit_module(%s): %s", c->path, strerror(errno));
-	close(fd);
-}
-
-static void node_path(char *buf, size_t size, int minor)
-{
-	snprintf(buf, size, "%s/slot%d", node_dir, minor);
 }
 
 static void make_nodes(void)
@@ -269,9 +228,8 @@ static void make_nodes(void)
 
 	mkdir(node_dir, 0700);
 	for (minor = 0; minor < 256; minor++) {
-		node_path(path, sizeof(path), minor);
-		unlink(path);
-		if (mknod(path, S_IFCHR | 0600, makedev(major_num, minor)))
+		slot_path(path, sizeof(path), node_dir, (unsigned int)minor);
+		if (make_node(path, major_num, (unsigned int)minor, 0600))
 			die("mknod %s: %s", path, strerror(errno));
 	}
 }
@@ -281,7 +239,7 @@ static int open_slot(int minor)
 	char path[256];
 	int fd;
 
-	node_path(path, sizeof(path), minor);
+	slot_path(path, sizeof(path), node_dir, (unsigned int)minor);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		die("open %s: %s (is the module loaded?)", path, strerror(errno));
@@ -416,17 +374,6 @@ static void micro_run(double out[NR_MICRO], double ratio[NR_RATIOS])
 }
 
 /* ---- memory --------------------------------------------------------- */
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ok;
-
-	if (fd < 0)
-		return -1;
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	close(fd);
-	return ok ? 0 : -1;
-}
 
 /*
  * --cgroup: move into a child memory cgroup (cgroup v2), as a process of a
@@ -737,7 +684,7 @@ static void scale_row(const struct cand *c, long count, int pattern,
 	if (!before || !after)
 		die("out of memory");
 	if (c->path) {
-		module_load(c);
+		load_module(c);
 	} else {
 		if (next_minor > 255)
 			die("no fresh minor left: pass --module to reload instead");
@@ -796,7 +743,7 @@ static void scale_row(const struct cand *c, long count, int pattern,
 	snprintf(r->detail, sizeof(r->detail), "%s", d.detail);
 	close(fd);
 	if (c->path)
-		module_unload();
+		unload_module();
 	free(before);
 	free(after);
 }
@@ -1360,7 +1307,7 @@ int main(int argc, char **argv)
 	if (do_micro) {
 		for (r = 0; r < reps; r++)
 			for (c = 0; c < ncands; c++) {
-				module_load(&cands[c]);
+				load_module(&cands[c]);
 				micro_run(micro_res[c][r], micro_ratio[c][r]);
 				printf("bench: micro rep %d %s: floor %.0f pipe %.0f mq %.0f slot %.0f ns\n",
 				       r + 1, cands[c].label, micro_res[c][r][M_FLOOR],
@@ -1374,7 +1321,7 @@ int main(int argc, char **argv)
 				double rate[NR_CKINDS], ratio[NR_CKINDS];
 				long torn, tail;
 
-				module_load(&cands[c]);
+				load_module(&cands[c]);
 				contention_run(rate, ratio, &torn, &tail);
 				for (int s = 0; s < NR_CKINDS; s++) {
 					cont_rate[c][s][r] = rate[s];
@@ -1405,7 +1352,7 @@ int main(int argc, char **argv)
 				}
 	}
 	if (cands[0].path)
-		module_unload();
+		unload_module();
 
 	if (csv_path && !(csv[1] = fopen(csv_path, "w")))
 		die("%s: %s", csv_path, strerror(errno));

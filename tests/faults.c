@@ -20,7 +20,7 @@
  * channel allocate nothing. The usage file (debugfs) shows what each slot
  * and each user holds, and each slot's longest chain.
  *
- * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/faults tests/faults.c
+ * Build: make -C tests O=DIR faults (BITS=32 for the 32-bit build)
  * Run (as root, module loaded): tests/faults [--major N] [--nodes DIR]
  * The slots it uses (100 to 164, 170 to 229) are not used by slot_test or
  * the fuzzer; the user it writes as (a uid from 4201 up) owns nothing else.
@@ -52,27 +52,14 @@ static int open_slot(unsigned int minor)
 	char path[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/slot%u", g_nodes, minor);
-	unlink(path);
-	if (mknod(path, S_IFCHR | 0600, makedev(g_major, minor))) {
+	slot_path(path, sizeof(path), g_nodes, minor);
+	if (make_node(path, g_major, minor, 0600)) {
 		FAIL("mknod %s: %s", path, errno_name(errno));
 		harness_leave();
 	}
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	return fd;
-}
-
-static int write_file(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, value, strlen(value));
-		close(fd);
-	}
-	return n == (ssize_t)strlen(value) ? 0 : -1;
 }
 
 /*

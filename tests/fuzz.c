@@ -33,7 +33,7 @@
  * fuzzer says that it did not come back.
  *
  * Build (from the top of the repository):
- *	gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/fuzz tests/fuzz.c
+ *	make -C tests O=DIR fuzz		(BITS=32: the 32-bit build)
  * Run (as root, with the module loaded, or with --module):
  *	tests/fuzz [--seed S] [--ops N] [--major M] [--ioctl NUM]
  *		[--nodes DIR] [--module PATH] [--no-minimize] [--trace]
@@ -61,6 +61,7 @@
 #include <unistd.h>
 
 #include "message_slot.h"
+#include "helpers.h"
 
 #define MAX_MSG		MSG_SLOT_MAX_LEN	/* the contract's limit: 128 */
 #define MAX_IO		200	/* longest length an operation passes */
@@ -109,14 +110,6 @@ struct rng {
 	uint64_t s[4];
 };
 
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ull;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
-}
-
 static void rng_init(struct rng *r, uint64_t seed)
 {
 	int i;
@@ -151,43 +144,7 @@ static uint32_t rng_below(struct rng *r, uint32_t n)
 	return (uint32_t)(((rng_next(r) >> 32) * n) >> 32);
 }
 
-/* ---- names ------------------------------------------------------------- */
-
-struct name {
-	int value;
-	const char *name;
-};
-
-#define NAME(x) { x, #x }
-
-static const struct name errno_names[] = {
-	NAME(EPERM), NAME(ENOENT), NAME(ESRCH), NAME(EINTR), NAME(EIO),
-	NAME(ENXIO), NAME(E2BIG), NAME(EBADF), NAME(EAGAIN), NAME(ENOMEM),
-	NAME(EACCES), NAME(EFAULT), NAME(EBUSY), NAME(EEXIST), NAME(ENODEV),
-	NAME(ENOTDIR), NAME(EISDIR), NAME(EINVAL), NAME(ENFILE), NAME(EMFILE),
-	NAME(ENOTTY), NAME(EFBIG), NAME(ENOSPC), NAME(ESPIPE), NAME(EROFS),
-	NAME(EPIPE), NAME(ERANGE), NAME(EDEADLK), NAME(ENOSYS),
-	NAME(ENOMSG), NAME(ENODATA), NAME(EOVERFLOW), NAME(EBADFD),
-	NAME(EMSGSIZE), NAME(EOPNOTSUPP), NAME(ENOBUFS), NAME(ETIMEDOUT),
-	NAME(EKEYREJECTED),
-	/* Kernel-internal codes that a buggy driver can leak to user space. */
-	{ 512, "ERESTARTSYS" }, { 513, "ERESTARTNOINTR" },
-	{ 514, "ERESTARTNOHAND" }, { 515, "ENOIOCTLCMD" },
-	{ 516, "ERESTART_RESTARTBLOCK" }, { 517, "EPROBE_DEFER" },
-	{ 524, "ENOTSUPP" },
-};
-
-static const char *errno_name(int err)
-{
-	static char buf[32];
-	size_t i;
-
-	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
-		if (errno_names[i].value == err)
-			return errno_names[i].name;
-	snprintf(buf, sizeof(buf), "errno %d", err);
-	return buf;
-}
+/* ---- names (errno_name() is in helpers.h) ---------------------------- */
 
 /* "-1 EINVAL" or the value. */
 static const char *result_str(char *buf, size_t size, long ret, int err)
@@ -889,11 +846,9 @@ static int make_nodes(unsigned int attempt_no)
 	for (i = 0; i < NR_MINORS; i++) {
 		slot_minor[i] = opt_module || !attempt_no ? minors[i] :
 				FIRST_SPARE_MINOR + (int)(attempt_no - 1) * NR_MINORS + i;
-		snprintf(node_path[i], sizeof(node_path[i]), "%s/slot%d", opt_nodes,
-			 slot_minor[i]);
-		unlink(node_path[i]);
-		if (mknod(node_path[i], S_IFCHR | 0600,
-			  makedev(opt_major, (unsigned int)slot_minor[i])))
+		slot_path(node_path[i], sizeof(node_path[i]), opt_nodes,
+			  (unsigned int)slot_minor[i]);
+		if (make_node(node_path[i], opt_major, (unsigned int)slot_minor[i], 0600))
 			die("mknod %s (char %u:%d): %s", node_path[i], opt_major,
 			    slot_minor[i], errno_name(errno));
 	}
@@ -913,24 +868,14 @@ static const char *slot_name(char *out, size_t size, int minor)
 
 static int module_reload(void)
 {
-	int fd, ret, err;
-
-	if (syscall(SYS_delete_module, module_name, O_NONBLOCK) && errno != ENOENT) {
+	if (module_unload(module_name) && errno != ENOENT) {
 		fprintf(stderr, "fuzz: delete_module(%s): %s\n", module_name,
 			errno_name(errno));
 		return -1;
 	}
-	fd = open(opt_module, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "fuzz: open %s: %s\n", opt_module, errno_name(errno));
-		return -1;
-	}
-	ret = (int)syscall(SYS_finit_module, fd, "", 0);
-	err = errno;
-	close(fd);
-	if (ret) {
+	if (module_load(opt_module, "")) {
 		fprintf(stderr, "fuzz: finit_module(%s): %s\n", opt_module,
-			errno_name(err));
+			errno_name(errno));
 		return -1;
 	}
 	return 0;
@@ -1831,19 +1776,8 @@ int main(int argc, char **argv)
 				 (uint64_t)ts.tv_nsec) ^ (uint64_t)getpid();
 		opt_seed %= 10000000000000ull;	/* short enough to type */
 	}
-	if (opt_module) {
-		const char *base = strrchr(opt_module, '/');
-		size_t n;
-
-		base = base ? base + 1 : opt_module;
-		snprintf(module_name, sizeof(module_name), "%s", base);
-		n = strlen(module_name);
-		if (n > 3 && !strcmp(module_name + n - 3, ".ko"))
-			module_name[n - 3] = '\0';
-		for (n = 0; module_name[n]; n++)
-			if (module_name[n] == '-')
-				module_name[n] = '_';
-	}
+	if (opt_module)
+		module_name_of(opt_module, module_name, sizeof(module_name));
 
 	printf("fuzz: seed %" PRIu64 "%s, %" PRIu64 " ops, slots 0 1 2 3 255 of major %u, "
 	       "ioctl 0x%lx, %d-bit\n", opt_seed, seed_given ? "" : " (from the clock)",

@@ -35,7 +35,9 @@
  *
  * A test that makes no check at all is a failure, never a silent pass.
  * Integer values are compared as intmax_t; when an actual value is -1 the
- * errno name is printed next to it.
+ * errno name is printed next to it. The helpers every test program shares
+ * (errno names, clocks, the module, device nodes) are in helpers.h, which
+ * this header includes.
  */
 #ifndef SLOT_TEST_HARNESS_H
 #define SLOT_TEST_HARNESS_H
@@ -58,6 +60,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helpers.h"
+
 #define HARNESS_DEFAULT_TIMEOUT	60
 #define HARNESS_KILL_GRACE	5	/* seconds to wait for a killed child */
 #define HARNESS_DIAG_SIZE	(60 * 1024)
@@ -66,6 +70,7 @@ struct harness_test {
 	const char *name;
 	void (*fn)(void);
 	unsigned int timeout;
+	int rank;		/* the file's HARNESS_FILE_RANK */
 	int line;
 	int selected;
 	struct harness_test *next;
@@ -82,19 +87,36 @@ struct harness_shared {
 	char diag[HARNESS_DIAG_SIZE];
 };
 
-static struct harness_test *harness_tests;
-static struct harness_shared *harness_state;
-static int harness_index;		/* 1-based number of the running test */
-static int (*harness_after_test)(const char *name);
-static void (*harness_preamble)(void);
+/*
+ * One program may be several files (slot_test is): their tests and the
+ * running test's state are one, as weak definitions that the linker
+ * merges into one object, whichever files define them.
+ */
+#define HARNESS_SHARED __attribute__((weak))
+
+HARNESS_SHARED struct harness_test *harness_tests;
+HARNESS_SHARED struct harness_shared *harness_state;
+HARNESS_SHARED int harness_index;	/* 1-based number of the running test */
+HARNESS_SHARED int (*harness_after_test)(const char *name);
+HARNESS_SHARED void (*harness_preamble)(void);
 static volatile sig_atomic_t harness_alarm_fired;
+
+/*
+ * The tests run in source order: by the file's rank (a program of several
+ * files defines HARNESS_FILE_RANK before including this header, 1, 2, ...
+ * in the order its tests are to run), then by line.
+ */
+#ifndef HARNESS_FILE_RANK
+#define HARNESS_FILE_RANK 0
+#endif
 
 static inline void harness_register(struct harness_test *t)
 {
 	struct harness_test **p = &harness_tests;
 
 	/* Keep source order whatever order the constructors run in. */
-	while (*p && (*p)->line < t->line)
+	while (*p && ((*p)->rank < t->rank ||
+		      ((*p)->rank == t->rank && (*p)->line < t->line)))
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
@@ -106,6 +128,7 @@ static inline void harness_register(struct harness_test *t)
 		.name = #test_name,					\
 		.fn = htest_fn_##test_name,				\
 		.timeout = (seconds),					\
+		.rank = HARNESS_FILE_RANK,				\
 		.line = __LINE__,					\
 	};								\
 	__attribute__((constructor)) static void			\
@@ -116,91 +139,6 @@ static inline void harness_register(struct harness_test *t)
 	static void htest_fn_##test_name(void)
 
 #define TEST(test_name) TEST_TIMEOUT(test_name, HARNESS_DEFAULT_TIMEOUT)
-
-/* ---- errno and signal names ---------------------------------------- */
-
-struct harness_name {
-	int value;
-	const char *name;
-};
-
-#define HARNESS_NAME(x) { x, #x }
-
-/* EWOULDBLOCK == EAGAIN and EDEADLOCK == EDEADLK on Linux: one name each. */
-static const struct harness_name harness_errnos[] = {
-	HARNESS_NAME(EPERM), HARNESS_NAME(ENOENT), HARNESS_NAME(ESRCH),
-	HARNESS_NAME(EINTR), HARNESS_NAME(EIO), HARNESS_NAME(ENXIO),
-	HARNESS_NAME(E2BIG), HARNESS_NAME(ENOEXEC), HARNESS_NAME(EBADF),
-	HARNESS_NAME(ECHILD), HARNESS_NAME(EAGAIN), HARNESS_NAME(ENOMEM),
-	HARNESS_NAME(EACCES), HARNESS_NAME(EFAULT), HARNESS_NAME(ENOTBLK),
-	HARNESS_NAME(EBUSY), HARNESS_NAME(EEXIST), HARNESS_NAME(EXDEV),
-	HARNESS_NAME(ENODEV), HARNESS_NAME(ENOTDIR), HARNESS_NAME(EISDIR),
-	HARNESS_NAME(EINVAL), HARNESS_NAME(ENFILE), HARNESS_NAME(EMFILE),
-	HARNESS_NAME(ENOTTY), HARNESS_NAME(ETXTBSY), HARNESS_NAME(EFBIG),
-	HARNESS_NAME(ENOSPC), HARNESS_NAME(ESPIPE), HARNESS_NAME(EROFS),
-	HARNESS_NAME(EMLINK), HARNESS_NAME(EPIPE), HARNESS_NAME(EDOM),
-	HARNESS_NAME(ERANGE), HARNESS_NAME(EDEADLK),
-	HARNESS_NAME(ENAMETOOLONG), HARNESS_NAME(ENOLCK), HARNESS_NAME(ENOSYS),
-	HARNESS_NAME(ENOTEMPTY), HARNESS_NAME(ELOOP), HARNESS_NAME(ENOMSG),
-	HARNESS_NAME(EIDRM), HARNESS_NAME(ENODATA), HARNESS_NAME(ETIME),
-	HARNESS_NAME(EOVERFLOW), HARNESS_NAME(EBADFD), HARNESS_NAME(EILSEQ),
-	HARNESS_NAME(EMSGSIZE), HARNESS_NAME(EPROTO), HARNESS_NAME(ENOTSUP),
-	HARNESS_NAME(EADDRINUSE), HARNESS_NAME(ENOBUFS),
-	HARNESS_NAME(ETIMEDOUT), HARNESS_NAME(EALREADY),
-	HARNESS_NAME(EINPROGRESS), HARNESS_NAME(ESTALE), HARNESS_NAME(EDQUOT),
-	HARNESS_NAME(ECANCELED), HARNESS_NAME(ENOKEY),
-	HARNESS_NAME(EKEYREJECTED), HARNESS_NAME(EOWNERDEAD),
-	HARNESS_NAME(EHWPOISON),
-	/* Kernel-internal codes that a buggy driver can leak to user space. */
-	{ 512, "ERESTARTSYS" }, { 513, "ERESTARTNOINTR" },
-	{ 514, "ERESTARTNOHAND" }, { 515, "ENOIOCTLCMD" },
-	{ 516, "ERESTART_RESTARTBLOCK" }, { 517, "EPROBE_DEFER" },
-	{ 524, "ENOTSUPP" },
-};
-
-static const struct harness_name harness_signals[] = {
-	HARNESS_NAME(SIGHUP), HARNESS_NAME(SIGINT), HARNESS_NAME(SIGQUIT),
-	HARNESS_NAME(SIGILL), HARNESS_NAME(SIGTRAP), HARNESS_NAME(SIGABRT),
-	HARNESS_NAME(SIGBUS), HARNESS_NAME(SIGFPE), HARNESS_NAME(SIGKILL),
-	HARNESS_NAME(SIGUSR1), HARNESS_NAME(SIGSEGV), HARNESS_NAME(SIGUSR2),
-	HARNESS_NAME(SIGPIPE), HARNESS_NAME(SIGALRM), HARNESS_NAME(SIGTERM),
-	HARNESS_NAME(SIGCHLD), HARNESS_NAME(SIGXCPU), HARNESS_NAME(SIGXFSZ),
-	HARNESS_NAME(SIGSYS),
-};
-
-static inline const char *harness_lookup(const struct harness_name *tab,
-					 size_t n, int value, char *buf,
-					 size_t size, const char *unknown)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (tab[i].value == value)
-			return tab[i].name;
-	snprintf(buf, size, "%s %d", unknown, value);
-	return buf;
-}
-
-/* Name of an errno value ("EINVAL"); thread-safe for known values. */
-static inline const char *errno_name(int err)
-{
-	static __thread char buf[32];
-
-	if (err == 0)
-		return "0";
-	return harness_lookup(harness_errnos,
-			      sizeof(harness_errnos) / sizeof(harness_errnos[0]),
-			      err, buf, sizeof(buf), "errno");
-}
-
-static inline const char *signal_name(int sig)
-{
-	static __thread char buf[32];
-
-	return harness_lookup(harness_signals,
-			      sizeof(harness_signals) / sizeof(harness_signals[0]),
-			      sig, buf, sizeof(buf), "signal");
-}
 
 /* ---- diagnostics and verdicts ------------------------------------- */
 

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "message_slot.h"
+#include "helpers.h"
 
 static const unsigned int minors[] = { 0, 1, 2, 3, 255 };
 #define NSLOTS (sizeof(minors) / sizeof(minors[0]))
@@ -69,9 +70,8 @@ static int make_nodes(void)
 		return -1;
 	}
 	for (i = 0; i < NSLOTS; i++) {
-		snprintf(g_path[i], sizeof(g_path[i]), "%s/slot%u", g_nodes, minors[i]);
-		unlink(g_path[i]);
-		if (mknod(g_path[i], S_IFCHR | 0666, makedev(g_major, minors[i]))) {
+		slot_path(g_path[i], sizeof(g_path[i]), g_nodes, minors[i]);
+		if (make_node(g_path[i], g_major, minors[i], 0666)) {
 			fprintf(stderr, "leak-workload: mknod %s: %s\n", g_path[i], strerror(errno));
 			return -1;
 		}
@@ -185,7 +185,7 @@ static void write_read(int fd, unsigned long id, size_t len, unsigned int *writt
 static void phase_channels(void)
 {
 	static const unsigned long ids[] = { 1, 2, 3, 7, 1000, 0x80000000UL, 0xffffffffUL };
-	unsigned int i, k, n, opened = 0, set = 0, written = 0, matched = 0, tries = 0;
+	unsigned int i, k, opened = 0, set = 0, written = 0, matched = 0, tries = 0;
 	int fd;
 
 	for (i = 0; i < NSLOTS; i++) {
@@ -206,6 +206,8 @@ static void phase_channels(void)
 	/* Many channels on one slot, through one file switching channel. */
 	fd = open_slot(0, &opened);
 	if (fd >= 0) {
+		unsigned int n;
+
 		for (n = 0; n < 200; n++) {
 			tries++;
 			if (!set_channel(fd, 100 + n, &set))

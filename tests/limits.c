@@ -13,8 +13,7 @@
  * 0666) are made under --nodes.
  *
  * Build (from the top of the repository):
- *	gcc -O2 -Wall -Wextra -std=gnu11 -static -pthread -I. \
- *		-o tests/limits tests/limits.c
+ *	make -C tests O=DIR limits
  * Run:
  *	tests/limits --module PATH [--major N] [--nodes DIR]
  *		[--loop-channels N] [-t NAME]... [-l]
@@ -62,27 +61,11 @@ static unsigned long g_loop_channels;	/* 0: the default limit, 2^20 */
 
 /* ---- small helpers -------------------------------------------------- */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static char *node_path(unsigned int minor)
 {
 	static char path[256][128];
 
-	snprintf(path[minor & 255], sizeof(path[0]), "%s/slot%u", g_nodes, minor & 255);
+	slot_path(path[minor & 255], sizeof(path[0]), g_nodes, minor & 255);
 	return path[minor & 255];
 }
 
@@ -107,45 +90,6 @@ static size_t message(uint32_t id, unsigned int gen, char *buf)
 			 (int)(id % 16), "................");
 
 	return (size_t)n;
-}
-
-static int write_file(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err;
-	ssize_t n = -1;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, value, strlen(value));
-	err = errno;
-	close(fd);
-	errno = err;
-	if (n >= 0 && n != (ssize_t)strlen(value)) {
-		errno = EIO;
-		return -1;
-	}
-	return n < 0 ? -1 : 0;
-}
-
-/* The whole of a small file, NUL-terminated; -1 with errno on failure. */
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
-	size_t len = 0;
-	ssize_t n = 0;
-
-	if (fd < 0)
-		return -1;
-	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	err = errno;
-	close(fd);
-	buf[len] = '\0';
-	if (n < 0) {
-		errno = err;
-		return -1;
-	}
-	return (ssize_t)len;
 }
 
 /* A number in a file (a module parameter); ULONG_MAX with errno if none. */
@@ -184,7 +128,8 @@ static int set_param(const char *name, unsigned long value)
 
 /* ---- the module ----------------------------------------------------- */
 
-static int module_listed(void)
+/* Loaded and done loading (/proc/modules also lists a module still loading). */
+static int module_live(void)
 {
 	char buf[64];
 
@@ -200,23 +145,16 @@ static int module_listed(void)
  */
 static int module_reload(const char *params)
 {
-	int fd, ret, err, tries;
+	int tries;
 
 	for (tries = 0; ; tries++) {
-		if (!syscall(SYS_delete_module, "message_slot", O_NONBLOCK) || errno == ENOENT)
+		if (!module_unload("message_slot") || errno == ENOENT)
 			break;
 		if (errno != EWOULDBLOCK || tries == 50)
 			return -1;
 		sleep_ms(100);
 	}
-	fd = open(g_module_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = (int)syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
+	return module_load(g_module_path, params);
 }
 
 /* Start a test from a freshly loaded module with these limits. */
@@ -1165,8 +1103,7 @@ static void preamble(void)
 	for (i = 0; i < sizeof(minors) / sizeof(minors[0]); i++) {
 		const char *path = node_path(minors[i]);
 
-		unlink(path);
-		if (mknod(path, S_IFCHR | 0666, makedev(g_major, minors[i])) || chmod(path, 0666))
+		if (make_node(path, g_major, minors[i], 0666))
 			harness_diag("setup: mknod %s: %s", path, errno_name(errno));
 	}
 	if (!fs_type_is(DEBUGFS, DEBUGFS_MAGIC) &&
@@ -1178,17 +1115,6 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: limits --module PATH [--major N] [--nodes DIR] [--loop-channels N]\n"
 		   "              [-t NAME]... [-l]\n");
-}
-
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	*out = strtoul(s, &end, 0);
-	return errno || *end || *out > max ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -1261,7 +1187,7 @@ bad:
 	harness_set_preamble(preamble);
 	ret = harness_run();
 	/* Leave the module as later steps expect it: loaded, with its defaults. */
-	if (g_module_path && (!module_listed() || param("max_user_channels") != DEFAULT_USER_LIMIT) &&
+	if (g_module_path && (!module_live() || param("max_user_channels") != DEFAULT_USER_LIMIT) &&
 	    module_reload("")) {
 		printf("# limits: reloading the module with its defaults: %s\n", errno_name(errno));
 		ret = 1;

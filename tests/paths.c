@@ -12,7 +12,7 @@
  * FAILSLAB, FAULT_INJECTION_DEBUG_FS, debugfs mounted); without it that
  * test is skipped, with the reason.
  *
- * Build: gcc -O2 -Wall -Wextra -std=gnu11 -static -I. -o tests/paths tests/paths.c
+ * Build: make -C tests O=DIR paths (BITS=32 for the 32-bit build)
  * Run (as root, module loaded): tests/paths --module PATH/message_slot.ko
  * It uses slots 230 to 239 and its own nodes in /tmp/paths-nodes.
  */
@@ -34,66 +34,21 @@
 static const char *g_module;
 static const char *g_nodes = "/tmp/paths-nodes";
 
-static int write_file(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = -1;
-
-	if (fd >= 0) {
-		n = write(fd, value, strlen(value));
-		close(fd);
-	}
-	return n == (ssize_t)strlen(value) ? 0 : -1;
-}
-
-static int module_listed(void)
-{
-	char line[256];
-	FILE *f = fopen("/proc/modules", "re");
-	int found = 0;
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = !strncmp(line, MODULE_NAME " ", strlen(MODULE_NAME) + 1);
-	fclose(f);
-	return found;
-}
-
-/* finit_module() with @params; -1 and errno on failure. */
-static int module_load(const char *params)
-{
-	int fd = open(g_module, O_RDONLY | O_CLOEXEC), ret, err;
-
-	if (fd < 0)
-		return -1;
-	ret = (int)syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
-static int module_unload(void)
-{
-	return (int)syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK);
-}
-
 /* Unload the module (it must be loaded, and unload), for a test's own load. */
 static void unload_first(void)
 {
 	if (!g_module)
 		SKIP("no --module given: loading with parameters needs the .ko file");
-	if (module_listed())
-		ASSERT_EQ(0, module_unload());
+	if (module_listed(MODULE_NAME))
+		ASSERT_EQ(0, module_unload(MODULE_NAME));
 }
 
 /* At the end of each test: loaded again, with no parameters. */
 static void load_plain(void)
 {
-	if (module_listed() && module_unload())
+	if (module_listed(MODULE_NAME) && module_unload(MODULE_NAME))
 		TH_LOG("delete_module: %s", errno_name(errno));
-	EXPECT_EQ(0, module_load(""));
+	EXPECT_EQ(0, module_load(g_module, ""));
 }
 
 static int major_registered(void)
@@ -115,7 +70,7 @@ static void expect_nothing_left(const char *how)
 {
 	struct stat st;
 
-	if (!EXPECT_FALSE(module_listed()))
+	if (!EXPECT_FALSE(module_listed(MODULE_NAME)))
 		TH_LOG("%s: the module is loaded", how);
 	if (!EXPECT_FALSE(major_registered()))
 		TH_LOG("%s: major 235 is still registered", how);
@@ -134,9 +89,8 @@ static int open_slot(unsigned int minor)
 	char path[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/slot%u", g_nodes, minor);
-	unlink(path);
-	if (mknod(path, S_IFCHR | 0600, makedev(MAJOR_NUM, minor))) {
+	slot_path(path, sizeof(path), g_nodes, minor);
+	if (make_node(path, MAJOR_NUM, minor, 0600)) {
 		FAIL("mknod %s: %s", path, errno_name(errno));
 		harness_leave();
 	}
@@ -177,7 +131,7 @@ TEST(param_nodes_made_and_removed)
 	int fd;
 
 	unload_first();
-	ASSERT_EQ(0, module_load("nodes=3 node_mode=0640"));
+	ASSERT_EQ(0, module_load(g_module, "nodes=3 node_mode=0640"));
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "/dev/slot%u", i);
 		if (!EXPECT_EQ(0, stat(path, &st))) {
@@ -198,7 +152,7 @@ TEST(param_nodes_made_and_removed)
 		EXPECT_EQ(9, read(fd, buf, sizeof(buf)));
 		close(fd);
 	}
-	EXPECT_EQ(0, module_unload());
+	EXPECT_EQ(0, module_unload(MODULE_NAME));
 	expect_nothing_left("after unloading with nodes=3");
 	load_plain();
 }
@@ -213,10 +167,10 @@ TEST(param_invalid_values_refused)
 
 	unload_first();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (!EXPECT_ERRNO(module_load(bad[i]), EINVAL)) {
+		if (!EXPECT_ERRNO(module_load(g_module, bad[i]), EINVAL)) {
 			TH_LOG("%s was not refused with EINVAL", bad[i]);
-			if (module_listed())
-				module_unload();
+			if (module_listed(MODULE_NAME))
+				module_unload(MODULE_NAME);
 		}
 		expect_nothing_left(bad[i]);
 	}
@@ -245,7 +199,7 @@ TEST(param_censor_masks_every_nth_byte)
 	for (i = 0; i < sizeof(terms) / sizeof(terms[0]); i++) {
 		int fd;
 
-		if (!EXPECT_EQ(0, module_load(terms[i].param))) {
+		if (!EXPECT_EQ(0, module_load(g_module, terms[i].param))) {
 			TH_LOG("load with %s: %s", terms[i].param, errno_name(errno));
 			continue;
 		}
@@ -263,7 +217,7 @@ TEST(param_censor_masks_every_nth_byte)
 		expect_stored(fd, 2, plain);
 		EXPECT_ERRNO(ioctl(fd, MSG_SLOT_SET_CEN, 2UL), EINVAL);
 		close(fd);
-		EXPECT_EQ(0, module_unload());
+		EXPECT_EQ(0, module_unload(MODULE_NAME));
 	}
 	load_plain();
 }
@@ -321,7 +275,7 @@ TEST(unload_while_a_resize_runs)
 	for (id = 1; id <= 17; id++)
 		store(fd, id, "x");
 	close(fd);
-	EXPECT_EQ(0, module_unload());
+	EXPECT_EQ(0, module_unload(MODULE_NAME));
 	expect_nothing_left("after unloading in a resize");
 	load_plain();
 }
@@ -404,12 +358,12 @@ TEST_TIMEOUT(load_with_each_late_allocation_failing, 600)
 
 	/* How many calls a load makes: what is left of a big count. */
 	ASSERT_EQ(0, fail_nth(1000000));
-	ASSERT_EQ(0, module_load("nodes=2"));
+	ASSERT_EQ(0, module_load(g_module, "nodes=2"));
 	left = fail_nth_left();
 	fail_nth(0);
 	ASSERT_LT(0, left);
 	calls = (unsigned int)(1000000 - left);
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, module_unload(MODULE_NAME));
 	TH_LOG("a load with nodes=2 makes %u fault-injectable calls", calls);
 
 	for (nth = calls; nth >= 1 && !chrdev_failed; nth--) {
@@ -420,13 +374,13 @@ TEST_TIMEOUT(load_with_each_late_allocation_failing, 600)
 		ASSERT_LE(0, kmsg);
 		lseek(kmsg, 0, SEEK_END);
 		ASSERT_EQ(0, fail_nth(nth));
-		ret = module_load("nodes=2");
+		ret = module_load(g_module, "nodes=2");
 		err = errno;
 		left = fail_nth_left();
 		fail_nth(0);
 		loads++;
 		if (ret == 0) {
-			EXPECT_EQ(0, module_unload());
+			EXPECT_EQ(0, module_unload(MODULE_NAME));
 		} else {
 			failed++;
 			if (!EXPECT_EQ(ENOMEM, err))

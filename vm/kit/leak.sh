@@ -31,8 +31,7 @@ kit_leak_prepare() {
 	rm -rf "$d"
 	mkdir -p "$d"
 	[ "$KIT_LEAK" != 0 ] || return 0
-	if ! gcc -O2 -Wall -Wextra -std=gnu11 -static -I"$top" -o "$d/leak_workload" \
-			"$top/tests/leak_workload.c" >"$d/build.log" 2>&1; then
+	if ! tests_make O="$d" BITS=64 leak_workload >"$d/build.log" 2>&1; then
 		echo "tests/leak_workload.c did not build: $(head -3 "$d/build.log" | tr '\n' ' ')" >"$d/missing"
 		return 0
 	fi

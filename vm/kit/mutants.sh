@@ -41,8 +41,7 @@ limits_mutant() {
 		locate 6.12 >"$w/locate.log" &&
 		cp "$src/message_slot.c" "$src/message_slot.h" "$src/Kbuild" "$w/build/" &&
 		kbuild "$ver" "$w/build" >"$w/build.log" 2>&1 &&
-		gcc -O2 -Wall -Wextra -std=gnu11 -static -pthread -I"$top" \
-			-o "$w/root/bin/limits" "$top/tests/limits.c" >>"$w/build.log" 2>&1 &&
+		tests_make O="$w/root/bin" BITS=64 limits >>"$w/build.log" 2>&1 &&
 		echo "$ver" >"$w/version" && echo "$kimg" >"$w/kimg"
 	) || { printf '6.12\t64\tlimits\tbuild-failed\tsee %s\n' "$w/build.log" >"$w/results"; return 0; }
 	root=$w/root

@@ -11,7 +11,7 @@
 cmd_profile_test() {
 	local d names p victim n
 	d=$(mktemp -d)
-	gcc -O2 -Wall -Wextra -std=gnu11 -pthread -I"$top" -o "$d/slot_test" "$top/tests/slot_test.c" ||
+	tests_make O="$d" slot_test ||
 		die "could not build slot_test"
 	names=$d/names
 	"$d/slot_test" -l >"$names"

@@ -44,11 +44,9 @@ kit_suite() {
 	local d=$kit/suite p
 	rm -rf "$d"
 	mkdir -p "$d/bin" "$d/bin32"
-	gcc -O2 -Wall -Wextra -std=gnu11 -static -pthread -I"$top" \
-		-o "$d/bin/slot_test" "$top/tests/slot_test.c" &&
-	gcc -m32 -O2 -Wall -Wextra -std=gnu11 -static -pthread -I"$top" \
-		-o "$d/bin32/slot_test" "$top/tests/slot_test.c" &&
-	gcc -O2 -Wall -Wextra -std=gnu11 -static -o "$d/bin/kit-probe" "$top/vm/guest/kit-probe.c" &&
+	tests_make O="$d/bin" BITS=64 slot_test &&
+	tests_make O="$d/bin32" BITS=32 slot_test &&
+	tests_make O="$d/bin" BITS=64 kit-probe &&
 	"$d/bin/slot_test" -l >"$d/names" || return
 	# The censorship options (--censor N, --cen-ioctl, --sender-args) are
 	# given only to a suite that has them.

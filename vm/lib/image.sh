@@ -59,38 +59,37 @@ kbuild() {
 		cp "$kroot$cdir/"*.ko "$src/"
 }
 
+# tests_make ARG...: make in tests/ (its Makefile builds every test program)
+# with only the variables given here: none of a calling make's (MAKEFLAGS),
+# nor a CC, CFLAGS or CENSOR of the environment.
+tests_make() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CC -u CFLAGS -u LDFLAGS \
+		-u CENSOR -u BITS -u O -u SRC -u STATIC make -s -C "$top/tests" "$@"
+}
+
 # build_programs [suite]: the programs (and the suite), statically linked
 # for the VM: 64-bit in $out/user, 32-bit in $out/user32; with the suite
 # also the programs of the censorship terms (make CENSOR=3|4: the
 # four-argument sender), 64-bit, in $out/user-cen3 and $out/user-cen4.
 build_programs() {
 	local bits dir p
+	local -a suite_progs=() only64
 	rm -rf "$out/user-cen3" "$out/user-cen4"
 	if [ "${1:-}" = suite ]; then
+		suite_progs=(slot_test fuzz faults paths)
 		for p in 3 4; do
-			dir=$out/user-cen$p
-			mkdir -p "$dir"
-			gcc -O2 -Wall -Wextra -std=c11 -static -DMSG_SLOT_CENSOR=$p -I"$top" -o "$dir/message_sender" "$top/message_sender.c" &&
-			gcc -O2 -Wall -Wextra -std=c11 -static -DMSG_SLOT_CENSOR=$p -I"$top" -o "$dir/message_reader" "$top/message_reader.c" || return
+			tests_make O="$out/user-cen$p" BITS= CENSOR=$p programs || return
 		done
 	fi
 	for bits in 64 32; do
 		dir=$out/user${bits#64}
 		rm -rf "$dir"
-		mkdir -p "$dir"
-		gcc -m$bits -O2 -Wall -Wextra -std=c11 -static -I"$top" -o "$dir/message_sender" "$top/message_sender.c" &&
-		gcc -m$bits -O2 -Wall -Wextra -std=c11 -static -I"$top" -o "$dir/message_reader" "$top/message_reader.c" || return
-		[ "${1:-}" != suite ] ||
-		{ gcc -m$bits -O2 -Wall -Wextra -std=gnu11 -static -pthread -I"$top" -o "$dir/slot_test" "$top/tests/slot_test.c" &&
-		  gcc -m$bits -O2 -Wall -Wextra -std=gnu11 -static -I"$top" -o "$dir/fuzz" "$top/tests/fuzz.c" &&
-		  gcc -m$bits -O2 -Wall -Wextra -std=gnu11 -static -I"$top" -o "$dir/faults" "$top/tests/faults.c" &&
-		  gcc -m$bits -O2 -Wall -Wextra -std=gnu11 -static -I"$top" -o "$dir/paths" "$top/tests/paths.c"; } || return
-		[ "$bits" = 32 ] ||
-		gcc -O2 -Wall -Wextra -std=gnu11 -static -I"$top" -o "$dir/bench" "$top/tests/bench.c" -lrt || return
-		# The limits tests (issue 13) are 64-bit only: the limits do not
-		# depend on the caller's word size.
-		[ "$bits" = 32 ] || [ "${1:-}" != suite ] ||
-		gcc -O2 -Wall -Wextra -std=gnu11 -static -pthread -I"$top" -o "$dir/limits" "$top/tests/limits.c" || return
+		# bench is 64-bit only, and so is limits (issue 13): the limits
+		# do not depend on the caller's word size.
+		only64=(bench)
+		[ ${#suite_progs[@]} -eq 0 ] || only64+=(limits)
+		[ "$bits" = 64 ] || only64=()
+		tests_make O="$dir" BITS=$bits programs "${suite_progs[@]}" "${only64[@]}" || return
 	done
 }
 
@@ -98,18 +97,15 @@ build_programs() {
 # cross-built for arm64 (in the bookworm chroot) into $out/user-arm64; no
 # 32-bit build there.
 build_programs_arm64() {
-	local dir=$out/user-arm64 src cc="aarch64-linux-gnu-gcc -O2 -Wall -Wextra -static -I/msgslot/src"
+	local dir=$out/user-arm64 src
 	suite_chroot bookworm $ARM_CHROOT_PACKAGES || return
 	src=$croot/msgslot/src
 	rm -rf "$dir" "$src"
 	mkdir -p "$dir" "$src/tests" "$src/bin"
 	cp "$top"/message_s*.[ch] "$top"/message_reader.c "$src/" &&
-	cp "$top/tests/"*.[ch] "$src/tests/" &&
-	chroot "$croot" sh -c "set -e; cd /msgslot/src
-		$cc -std=c11 -o bin/message_sender message_sender.c
-		$cc -std=c11 -o bin/message_reader message_reader.c
-		$cc -std=gnu11 -pthread -o bin/slot_test tests/slot_test.c
-		$cc -std=gnu11 -o bin/fuzz tests/fuzz.c" &&
+	cp "$top/tests/"*.[ch] "$top/tests/Makefile" "$src/tests/" &&
+	chroot "$croot" env -i PATH=/usr/bin:/bin make -s -C /msgslot/src/tests \
+		O=/msgslot/src/bin BITS= CC=aarch64-linux-gnu-gcc programs slot_test fuzz &&
 	cp "$src/bin/"* "$dir/"
 }
 

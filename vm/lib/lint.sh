@@ -17,7 +17,7 @@ checkpatch_dir() {
 }
 
 lint() {
-	local d f tmp ver out_log
+	local d f tmp ver out_log srcs
 	if d=$(checkpatch_dir); then
 		if out_log=$(cd "$top" && perl "$d/scripts/checkpatch.pl" --no-tree --strict -f \
 				message_slot.c message_slot.h tests/busy_major/busy_major.c 2>&1); then
@@ -35,8 +35,8 @@ lint() {
 		cp "$top/$f.c" "$top/message_slot.h" "$tmp/"
 		# And in the censorship terms' form (make CENSOR=4).
 		for cen in 0 4; do
-			if out_log=$(cd "$tmp" && gcc -O3 -Wall -Wextra -std=c11 -DMSG_SLOT_CENSOR=$cen \
-					-o "$f" "$f.c" 2>&1) && [ -z "$out_log" ]; then
+			if out_log=$(tests_make SRC="$tmp" O="$tmp" BITS= CFLAGS=-O3 STATIC= \
+					CENSOR=$cen "$f" 2>&1) && [ -z "$out_log" ]; then
 				pass "lint $f builds alone without warning (CENSOR=$cen)"
 			else
 				fail "lint $f builds alone without warning (CENSOR=$cen):"
@@ -57,9 +57,10 @@ lint() {
 	rm -rf "$tmp"
 
 	# Static analysis of the user-space code: the programs and the suite.
+	read -ra srcs < <(tests_make sources)
 	if out_log=$(cd "$top" && cppcheck --quiet --enable=warning,style,performance,portability \
-			--std=c11 --error-exitcode=1 -I. message_sender.c message_reader.c tests/fuzz.c tests/bench.c \
-			tests/slot_test.c tests/faults.c tests/paths.c tests/limits.c 2>&1) && [ -z "$out_log" ]; then
+			--std=c11 --error-exitcode=1 -I. message_sender.c message_reader.c \
+			"${srcs[@]/#/tests/}" 2>&1) && [ -z "$out_log" ]; then
 		pass "lint cppcheck programs and tests"
 	else
 		fail "lint cppcheck programs and tests:"
