@@ -61,20 +61,20 @@ static unsigned long g_loop_channels;	/* 0: the default limit, 2^20 */
 
 /* ---- small helpers -------------------------------------------------- */
 
-static char *node_path(unsigned int minor)
-{
-	static char path[256][128];
-
-	slot_path(path[minor & 255], sizeof(path[0]), g_nodes, minor & 255);
-	return path[minor & 255];
-}
-
+/*
+ * The path is built in the caller's own buffer: threads open slots at once
+ * (racing_creators_charge_each_channel_once), and snprintf() into a shared
+ * one can show another thread an empty path (ENOENT) while it writes.
+ */
 static int open_slot(unsigned int minor)
 {
-	int fd = open(node_path(minor), O_RDWR | O_CLOEXEC);
+	char path[128];
+	int fd;
 
+	slot_path(path, sizeof(path), g_nodes, minor & 255);
+	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		FAIL("open %s: %s", node_path(minor), errno_name(errno));
+		FAIL("open %s: %s", path, errno_name(errno));
 		harness_leave();
 	}
 	return fd;
@@ -1101,8 +1101,9 @@ static void preamble(void)
 	if (chmod(g_nodes, 0755))
 		harness_diag("setup: chmod %s: %s", g_nodes, errno_name(errno));
 	for (i = 0; i < sizeof(minors) / sizeof(minors[0]); i++) {
-		const char *path = node_path(minors[i]);
+		char path[128];
 
+		slot_path(path, sizeof(path), g_nodes, minors[i]);
 		if (make_node(path, g_major, minors[i], 0666))
 			harness_diag("setup: mknod %s: %s", path, errno_name(errno));
 	}
