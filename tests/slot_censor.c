@@ -12,7 +12,7 @@
 
 /*
  * The one skip of these cases that a run of the classic module expects
- * (vm/msgslot-vm's is_expected_skip matches this text).
+ * (vm/judge/verdicts.sh's CENSOR_SKIP matches this text).
  */
 #define NOT_CENSOR_BUILD "not a censorship build (--censor 0)"
 
