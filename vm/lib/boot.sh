@@ -15,6 +15,15 @@ kvm_usable() {
 	[ -c "$1" ] && { : <>"$1"; } 2>/dev/null
 }
 
+# host_arch: this machine's architecture in the lanes' words (x86_64,
+# arm64); MSGSLOT_HOST_ARCH pretends another (the tests).
+host_arch() {
+	case ${MSGSLOT_HOST_ARCH:-$(uname -m)} in
+	aarch64) echo arm64 ;;
+	*) echo "${MSGSLOT_HOST_ARCH:-$(uname -m)}" ;;
+	esac
+}
+
 # kvm_works [KERNEL]: KVM runs a guest here. /dev/kvm may open and still
 # not run one: on these build machines (nested virtualisation) QEMU prints
 # "KVM internal error. Suberror: 1" at the first instruction and stops.
@@ -69,8 +78,7 @@ kvm_state() {
 # host's (arm64 lanes on an x86_64 host) is always emulated.
 choose_accel() {
 	local arch=$1 dev=${MSGSLOT_KVM_DEV:-/dev/kvm} host
-	host=${MSGSLOT_HOST_ARCH:-$(uname -m)}
-	[ "$host" != aarch64 ] || host=arm64
+	host=$(host_arch)
 	case ${ACCEL:-} in
 	tcg) echo tcg ;;
 	kvm)
@@ -97,8 +105,7 @@ choose_accel() {
 # why, for the log of every run.
 accel_note() {
 	local a host why
-	host=${MSGSLOT_HOST_ARCH:-$(uname -m)}
-	[ "$host" != aarch64 ] || host=arm64
+	host=$(host_arch)
 	a=$(choose_accel "$1" "${2:-}" 2>&1) || { echo "$a"; return 1; }
 	if [ "$a" = kvm ]; then
 		echo "KVM ($([ -n "${ACCEL:-}" ] && echo ACCEL=kvm || echo "${MSGSLOT_KVM_DEV:-/dev/kvm} runs a guest"), -cpu host)"
